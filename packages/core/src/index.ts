@@ -56,4 +56,43 @@ export {
 
 // --- crypto ---
 export type { AesGcmSealed, CryptoProvider, DhAlg, KeyAlg, KeyPair, SignAlg } from './crypto/provider'
+export { defaultCrypto } from './crypto/default'
+export { nobleCrypto } from './crypto/noble'
+export { constantTimeEqual } from './crypto/compare'
+export {
+  PUBLIC_KEY_SIZE,
+  PRIVATE_KEY_SIZE,
+  SIGNATURE_SIZE,
+  DH_SECRET_SIZE,
+  AES_KEY_SIZE,
+  AES_IV_SIZE,
+  AUTH_TAG_SIZE,
+  CB_NONCE_SIZE,
+} from './crypto/params'
+export {
+  type PublicKey,
+  type PrivateKey,
+  encodePublicKey,
+  encodePrivateKey,
+  decodePublicKey,
+  decodePublicVerifyKey,
+  decodePublicDhKey,
+  decodePublicKeyOf,
+  decodePrivateKey,
+  decodePrivateSignKey,
+  decodePrivateDhKey,
+  decodePrivateKeyOf,
+  keyPairFromPrivate,
+  encodePublicKeyStr,
+  parsePublicKeyStr,
+  encodePrivateKeyStr,
+  parsePrivateKeyStr,
+  encodePrivateKeyJson,
+  parsePrivateKeyJson,
+} from './crypto/keys'
+export { type Signature, decodeSignature, decodeOptionalSignature, sign, verify } from './crypto/signature'
+export { dh } from './crypto/dh'
+export { cbEncrypt, cbDecrypt, cbNonce, randomCbNonce } from './crypto/box'
+export { encryptAEAD, decryptAEAD, encryptAES, decryptAES } from './crypto/aead'
+export { type Hkdf3Output, hkdf3 } from './crypto/kdf'
 // --- end crypto ---

@@ -6,6 +6,9 @@
  * All keys in this interface are raw bytes (RFC 7748 / RFC 8032 encodings);
  * the wire encodings (DER SPKI / PKCS#8) live in `keys.ts`.
  * All operations are synchronous: both implementations are.
+ * Inputs are checked at this boundary: a key, secret or nonce of the wrong
+ * size throws `CryptoKeyError` / `CryptoIVError` with the same message in both
+ * implementations (`expected 56-byte X448 public key, got 55`).
  *
  * @see ../shared/spec/smp.md §2.2–2.5
  */
@@ -64,9 +67,16 @@ export interface CryptoProvider {
   /** Raw X25519/X448 shared secret (32 / 56 bytes). Throws `CryptoKeyError` on invalid keys. */
   dh(alg: DhAlg, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array
 
-  /** AES-256-GCM encryption with any IV length (SimpleX uses 16-byte IVs). */
+  /**
+   * AES-256-GCM encryption with a 16-byte tag. Any IV of 8 bytes or more (SimpleX uses 16-byte IVs;
+   * a length other than 12 derives J0 through GHASH).
+   * Throws `CryptoKeyError` for a key that is not 32 bytes, `CryptoIVError` for a shorter IV.
+   */
   aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): AesGcmSealed
-  /** AES-256-GCM decryption; throws `AESDecryptError` when authentication fails. */
+  /**
+   * AES-256-GCM decryption; throws `AESDecryptError` when authentication fails or the tag is not
+   * 16 bytes, and the same key / IV errors as {@link CryptoProvider.aesGcmEncrypt}.
+   */
   aesGcmDecrypt(
     key: Uint8Array,
     iv: Uint8Array,
@@ -81,4 +91,7 @@ export interface CryptoProvider {
   secretbox(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array
   /** Open a NaCl secretbox (`tag ‖ ciphertext`); throws `CBDecryptError` when authentication fails. */
   secretboxOpen(key: Uint8Array, nonce: Uint8Array, box: Uint8Array): Uint8Array
+
+  /** Compare two byte arrays in time independent of their contents (`false` at once if lengths differ). */
+  constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean
 }

@@ -1,0 +1,207 @@
+/**
+ * The Node provider: `node:crypto` (OpenSSL) for every primitive Node has,
+ * the shared noble code for XSalsa20-Poly1305 / HSalsa20, which it lacks.
+ *
+ * Node-only: reachable through `@simplex-ts/core/native` and, on Node, the
+ * `#default-crypto` import behind `defaultCrypto()`; never from a browser bundle.
+ *
+ * @see ../shared/spec/smp.md §2.2–2.5
+ */
+import {
+  type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  randomFillSync,
+  sign as nodeSign,
+  timingSafeEqual,
+  verify as nodeVerify,
+} from 'node:crypto'
+import { AESDecryptError, CryptoKeyError } from '../errors'
+import { PKCS8_PREFIX, SPKI_PREFIX, withPrefix } from './der'
+import { cryptoBoxBeforeNm, secretbox, secretboxOpen } from './nacl'
+import {
+  AUTH_TAG_SIZE,
+  HKDF_SHA512_MAX,
+  PRIVATE_KEY_SIZE,
+  PUBLIC_KEY_SIZE,
+  SIGNATURE_SIZE,
+  algName,
+  checkAesKey,
+  checkDhAlg,
+  checkGcmIv,
+  checkLength,
+  checkPrivateKey,
+  checkPublicKey,
+  checkSignAlg,
+} from './params'
+import type { AesGcmSealed, CryptoProvider, DhAlg, KeyAlg, KeyPair, SignAlg } from './provider'
+
+// Node's hkdfSync refuses info longer than this; longer info takes the HMAC path.
+const NODE_HKDF_MAX_INFO = 1024
+// Node's randomFillSync fills at most 2^31-1 bytes per call.
+const RANDOM_CHUNK = 0x7fffffff
+
+/** A zero-copy `Uint8Array` view of a Node `Buffer`, so callers never see `Buffer` in results. */
+function bytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
+/** A `Buffer` over the same memory, for the `node:crypto` key parsers that want one. */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+}
+
+function privateKeyObject(alg: KeyAlg, raw: Uint8Array): KeyObject {
+  checkPrivateKey(alg, raw)
+  return createPrivateKey({
+    key: asBuffer(withPrefix(PKCS8_PREFIX[alg], raw)),
+    format: 'der',
+    type: 'pkcs8',
+  })
+}
+
+function publicKeyObject(alg: KeyAlg, raw: Uint8Array): KeyObject {
+  checkPublicKey(alg, raw)
+  return createPublicKey({ key: asBuffer(withPrefix(SPKI_PREFIX[alg], raw)), format: 'der', type: 'spki' })
+}
+
+/** Raw public key of a public or private KeyObject. */
+function rawPublicKey(alg: KeyAlg, key: KeyObject): Uint8Array {
+  const pub = key.type === 'private' ? createPublicKey(key) : key
+  const der = pub.export({ format: 'der', type: 'spki' })
+  return bytes(der.subarray(SPKI_PREFIX[alg].length))
+}
+
+function generateKeyPair<A extends KeyAlg>(alg: A): KeyPair<A> {
+  const privateKey = randomBytes(PRIVATE_KEY_SIZE[alg])
+  return { alg, publicKey: rawPublicKey(alg, privateKeyObject(alg, privateKey)), privateKey }
+}
+
+function randomBytes(length: number): Uint8Array {
+  checkLength(length, Number.MAX_SAFE_INTEGER, 'random')
+  const out = new Uint8Array(length)
+  for (let i = 0; i < length; i += RANDOM_CHUNK) randomFillSync(out, i, Math.min(RANDOM_CHUNK, length - i))
+  return out
+}
+
+/** RFC 5869 over HMAC-SHA512, for the inputs `hkdfSync` refuses. */
+function hkdfHmac(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = createHmac('sha512', salt).update(ikm).digest()
+  const out = new Uint8Array(length)
+  let block: Uint8Array = new Uint8Array(0)
+  for (let i = 0, counter = 1; i < length; i += 64, counter++) {
+    block = createHmac('sha512', prk).update(block).update(info).update(Uint8Array.of(counter)).digest()
+    out.set(block.subarray(0, Math.min(64, length - i)), i)
+  }
+  return out
+}
+
+/** The Node provider: OpenSSL through `node:crypto`, noble for XSalsa20-Poly1305. */
+export const nativeCrypto: CryptoProvider = {
+  name: 'native',
+
+  randomBytes,
+
+  sha256: (data) => bytes(createHash('sha256').update(data).digest()),
+  sha512: (data) => bytes(createHash('sha512').update(data).digest()),
+
+  hkdfSha512(salt, ikm, info, length) {
+    checkLength(length, HKDF_SHA512_MAX, 'HKDF-SHA512 output')
+    if (length === 0) return new Uint8Array(0)
+    if (info.length > NODE_HKDF_MAX_INFO) return hkdfHmac(salt, ikm, info, length)
+    return new Uint8Array(hkdfSync('sha512', ikm, salt, info, length))
+  },
+
+  generateSignKeyPair<A extends SignAlg>(alg: A): KeyPair<A> {
+    checkSignAlg(alg)
+    return generateKeyPair(alg)
+  },
+
+  signPublicKey(alg, privateKey) {
+    checkSignAlg(alg)
+    return rawPublicKey(alg, privateKeyObject(alg, privateKey))
+  },
+
+  sign(alg, privateKey, message) {
+    checkSignAlg(alg)
+    return bytes(nodeSign(null, message, privateKeyObject(alg, privateKey)))
+  },
+
+  verify(alg, publicKey, message, signature) {
+    if (alg !== 'ed25519' && alg !== 'ed448') return false
+    if (publicKey.length !== PUBLIC_KEY_SIZE[alg] || signature.length !== SIGNATURE_SIZE[alg]) return false
+    try {
+      return nodeVerify(null, message, publicKeyObject(alg, publicKey), signature)
+    } catch {
+      return false
+    }
+  },
+
+  generateDhKeyPair<A extends DhAlg>(alg: A): KeyPair<A> {
+    checkDhAlg(alg)
+    return generateKeyPair(alg)
+  },
+
+  dhPublicKey(alg, privateKey) {
+    checkDhAlg(alg)
+    return rawPublicKey(alg, privateKeyObject(alg, privateKey))
+  },
+
+  dh(alg, privateKey, publicKey) {
+    checkDhAlg(alg)
+    const priv = privateKeyObject(alg, privateKey)
+    const pub = publicKeyObject(alg, publicKey)
+    try {
+      return bytes(diffieHellman({ privateKey: priv, publicKey: pub }))
+    } catch (cause) {
+      // OpenSSL refuses an all-zero result, i.e. a low-order public key.
+      throw new CryptoKeyError(`${algName(alg)} public key gives an all-zero shared secret`, { cause })
+    }
+  },
+
+  aesGcmEncrypt(key, iv, ad, plaintext): AesGcmSealed {
+    checkAesKey(key)
+    checkGcmIv(iv)
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: AUTH_TAG_SIZE })
+    cipher.setAAD(ad)
+    const ciphertext = bytes(cipher.update(plaintext))
+    cipher.final()
+    return { ciphertext, authTag: bytes(cipher.getAuthTag()) }
+  },
+
+  aesGcmDecrypt(key, iv, ad, ciphertext, authTag) {
+    checkAesKey(key)
+    checkGcmIv(iv)
+    if (authTag.length !== AUTH_TAG_SIZE) {
+      throw new AESDecryptError(`expected ${AUTH_TAG_SIZE}-byte AES-GCM tag, got ${authTag.length}`)
+    }
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: AUTH_TAG_SIZE })
+    decipher.setAAD(ad)
+    decipher.setAuthTag(authTag)
+    const plaintext = decipher.update(ciphertext)
+    try {
+      decipher.final()
+    } catch (cause) {
+      plaintext.fill(0)
+      throw new AESDecryptError('AES-GCM authentication failed', { cause })
+    }
+    return bytes(plaintext)
+  },
+
+  cryptoBoxBeforeNm,
+  secretbox,
+  secretboxOpen,
+
+  constantTimeEqual(a, b) {
+    return a.length === b.length && timingSafeEqual(a, b)
+  },
+}
+
+/** The provider `#default-crypto` resolves to on Node: {@link nativeCrypto}. */
+export { nativeCrypto as platformCrypto }
