@@ -15,6 +15,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'neutral',
-  // Resolved at run time through package.json "imports", per platform.
-  external: ['#default-crypto'],
+  // '#default-crypto' is resolved at run time through package.json "imports", per platform;
+  // node: builtins only appear in dist/native.js.
+  external: ['#default-crypto', /^node:/],
+  // Keep `node:crypto` spelled out in dist/native.js (Deno and bundlers key on the prefix).
+  removeNodeProtocol: false,
 })
