@@ -1,0 +1,17 @@
+/**
+ * Map keys for byte ids. Queue and message ids are 24 random bytes; JS maps
+ * cannot key on `Uint8Array` contents, so each id is keyed by its Latin-1
+ * string (one char per byte: compact one-byte strings in V8, cheap to hash).
+ */
+
+/** The Latin-1 string of `id`, used as a map key. */
+export function idKey(id: Uint8Array): string {
+  return String.fromCharCode.apply(null, id as unknown as number[])
+}
+
+/** The bytes of a key made by {@link idKey}. */
+export function keyBytes(key: string): Uint8Array {
+  const out = new Uint8Array(key.length)
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i)
+  return out
+}

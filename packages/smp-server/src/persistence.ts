@@ -1,0 +1,350 @@
+/**
+ * Server state and its persistence: the queue store and message store,
+ * restored from the store log and the message log on open, compacted (only
+ * live queues and un-ACKed messages rewritten) on open and on close.
+ *
+ * Every state change the relay answers positively is appended to a log
+ * before the answer is sent and committed with {@link ServerStore.commit}, so
+ * a relay killed at any moment restarts with every message it answered `OK`
+ * to and without any message whose `ACK` it confirmed.
+ *
+ * @see ../shared/spec/smp.md §13
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { isSimplexError } from '@simplex-ts/core'
+import { StoreClosedError, StoreLogError } from './errors'
+import { idKey } from './ids'
+import { AppendLog, type Durability, GroupCommit } from './journal'
+import { type Message, MSG_QUEUE_QUOTA, MsgStore } from './messages'
+import { type MsgLogRecord, encodeMsgLogRecord, parseMsgLogRecord } from './msglog'
+import { QueueStore, type QueueRec } from './queues'
+import { type StoreLogRecord, encodeStoreLogRecord, parseStoreLogRecord } from './storelog'
+
+/** The reference's message expiry: 30 days. @see ../shared/spec/smp.md §11.7 */
+export const DEFAULT_MESSAGE_TTL = 30 * 86400
+
+/** Options of {@link ServerStore.open}. */
+export interface ServerStoreOptions {
+  /** Store log path (queue records); omit both paths for a memory-only store. */
+  readonly storeLogFile?: string
+  /** Message log path (messages and ACKs); requires `storeLogFile`. */
+  readonly msgLogFile?: string
+  /** Per-queue quota (default 128). */
+  readonly quota?: number
+  /** Durability of a commit (default `fsync`). */
+  readonly durability?: Durability
+  /** Message expiry in seconds (default 30 days); `null` disables expiry. */
+  readonly messageTtl?: number | null
+  /** Clock in seconds (tests). */
+  readonly now?: () => number
+}
+
+/** What was found while restoring. */
+export interface RestoreStats {
+  /** Queues restored. */
+  readonly queues: number
+  /** Messages restored. */
+  readonly messages: number
+  /** Lines that could not be parsed (skipped, as the reference does). */
+  readonly skippedLines: number
+  /** Number of files whose last line was cut short (a write interrupted by a crash); the partial line is dropped. */
+  readonly truncatedFiles: number
+  /** Messages dropped because they had expired. */
+  readonly expired: number
+  /** Messages dropped because their queue was deleted or unknown, or over quota. */
+  readonly dropped: number
+}
+
+/** Split a file into complete lines; `truncated` when the last line lacks its newline. */
+function readLines(file: string): { lines: string[]; truncated: boolean } {
+  let buf: Buffer
+  try {
+    buf = fs.readFileSync(file)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], truncated: false }
+    throw new StoreLogError(`cannot read ${file}`, { cause: e })
+  }
+  const lines: string[] = []
+  let start = 0
+  for (;;) {
+    const nl = buf.indexOf(0x0a, start)
+    if (nl < 0) break
+    if (nl > start) lines.push(buf.toString('latin1', start, nl))
+    start = nl + 1
+  }
+  return { lines, truncated: start < buf.length }
+}
+
+/** Write `lines` to `file` atomically (temp file, sync, rename, sync the folder). */
+function rewrite(file: string, lines: Iterable<string>): void {
+  const tmp = `${file}.tmp`
+  const fd = fs.openSync(tmp, 'w', 0o600)
+  try {
+    let chunk: string[] = []
+    let size = 0
+    const out = (): void => {
+      if (chunk.length === 0) return
+      fs.writeSync(fd, Buffer.from(`${chunk.join('\n')}\n`, 'latin1'))
+      chunk = []
+      size = 0
+    }
+    for (const l of lines) {
+      chunk.push(l)
+      size += l.length
+      if (size > 1 << 20) out()
+    }
+    out()
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
+  try {
+    const dfd = fs.openSync(path.dirname(file), 'r')
+    try {
+      fs.fsyncSync(dfd)
+    } finally {
+      fs.closeSync(dfd)
+    }
+  } catch {
+    // some platforms cannot fsync a directory; the rename itself is still atomic
+  }
+}
+
+function applyStoreRecord(qs: Map<string, QueueRec>, r: StoreLogRecord): void {
+  if (r.type === 'CREATE') {
+    qs.set(idKey(r.queue.recipientId), { ...r.queue })
+    return
+  }
+  const k = idKey(r.recipientId)
+  const q = qs.get(k)
+  if (q === undefined) return
+  switch (r.type) {
+    case 'SECURE':
+      // the reference logs SECURE before checking, so a refused second KEY leaves a record: first key wins
+      q.senderKey ??= r.senderKey
+      break
+    case 'NOTIFIER':
+      q.notifier = r.creds
+      break
+    case 'NDELETE':
+      q.notifier = undefined
+      break
+    case 'SUSPEND':
+      q.status = 'off'
+      break
+    case 'DELETE':
+      qs.delete(k)
+      break
+  }
+}
+
+/**
+ * The relay's state (queues, messages) and its logs.
+ * @see ../shared/spec/smp.md §11, §13
+ */
+export class ServerStore {
+  /** Queue records. */
+  readonly queues: QueueStore
+  /** Messages per queue. */
+  readonly msgs: MsgStore
+  /** What the restore found. */
+  readonly restored: RestoreStats
+  /** Message expiry in seconds, or `null`. */
+  readonly messageTtl: number | null
+  readonly #now: () => number
+  readonly #storeLogFile: string | undefined
+  readonly #msgLogFile: string | undefined
+  readonly #durability: Durability
+  #storeLog: AppendLog | undefined
+  #msgLog: AppendLog | undefined
+  #commit: GroupCommit | undefined
+  #closed = false
+
+  private constructor(opts: ServerStoreOptions, queues: QueueStore, msgs: MsgStore, restored: RestoreStats) {
+    this.queues = queues
+    this.msgs = msgs
+    this.restored = restored
+    this.messageTtl = opts.messageTtl === undefined ? DEFAULT_MESSAGE_TTL : opts.messageTtl
+    this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#storeLogFile = opts.storeLogFile
+    this.#msgLogFile = opts.msgLogFile
+    this.#durability = opts.durability ?? 'fsync'
+  }
+
+  /**
+   * Restore the state from the logs (if configured), compact them and open them for appending.
+   * Unparseable lines are skipped and a last line cut short by a crash is dropped.
+   * @throws StoreLogError when a log cannot be read or rewritten
+   */
+  static open(opts: ServerStoreOptions = {}): ServerStore {
+    const now = opts.now ?? (() => Math.floor(Date.now() / 1000))
+    const ttl = opts.messageTtl === undefined ? DEFAULT_MESSAGE_TTL : opts.messageTtl
+    const queues = new QueueStore()
+    const msgs = new MsgStore(opts.quota ?? MSG_QUEUE_QUOTA)
+    let skippedLines = 0
+    let truncatedFiles = 0
+    let expired = 0
+    let dropped = 0
+    if (opts.msgLogFile !== undefined && opts.storeLogFile === undefined) {
+      throw new StoreLogError('a message log requires a store log')
+    }
+    if (opts.storeLogFile !== undefined) {
+      const qs = new Map<string, QueueRec>()
+      const sl = readLines(opts.storeLogFile)
+      if (sl.truncated) truncatedFiles++
+      for (const line of sl.lines) {
+        try {
+          applyStoreRecord(qs, parseStoreLogRecord(line))
+        } catch (e) {
+          if (!isSimplexError(e, 'DECODE')) throw e
+          skippedLines++
+        }
+      }
+      for (const q of qs.values()) {
+        if (queues.addQueue(q) !== undefined) skippedLines++
+      }
+    }
+    if (opts.msgLogFile !== undefined) {
+      const ml = readLines(opts.msgLogFile)
+      if (ml.truncated) truncatedFiles++
+      for (const line of ml.lines) {
+        let r: MsgLogRecord
+        try {
+          r = parseMsgLogRecord(line)
+        } catch (e) {
+          if (!isSimplexError(e, 'DECODE')) throw e
+          skippedLines++
+          continue
+        }
+        if (queues.getQueue('recipient', r.recipientId) === undefined) {
+          if (r.type === 'MSG') dropped++
+          continue
+        }
+        if (r.type === 'MSG') {
+          if (!msgs.getMsgQueue(r.recipientId).write(r.msg)) dropped++
+        } else if (msgs.peekMsgQueue(r.recipientId)?.deleteById(r.msgId) !== true) {
+          // an ACK whose message was never restored (over quota) is harmless
+        }
+      }
+      const old = ttl === null ? undefined : now() - ttl
+      for (const [, q] of msgs.entries()) if (old !== undefined) expired += q.deleteExpired(old)
+    }
+    const store = new ServerStore(opts, queues, msgs, {
+      queues: queues.size,
+      messages: msgs.count(),
+      skippedLines,
+      truncatedFiles,
+      expired,
+      dropped,
+    })
+    store.#compactAndOpen()
+    return store
+  }
+
+  #compactAndOpen(): void {
+    try {
+      if (this.#storeLogFile !== undefined) {
+        const queues = this.queues
+        rewrite(
+          this.#storeLogFile,
+          (function* () {
+            for (const q of queues.queues()) {
+              yield encodeStoreLogRecord({ type: 'CREATE', queue: q })
+              if (q.status === 'off')
+                yield encodeStoreLogRecord({ type: 'SUSPEND', recipientId: q.recipientId })
+            }
+          })(),
+        )
+        this.#storeLog = AppendLog.open(this.#storeLogFile, this.#durability)
+      }
+      if (this.#msgLogFile !== undefined) {
+        const queues = this.queues
+        const msgs = this.msgs
+        rewrite(
+          this.#msgLogFile,
+          (function* () {
+            for (const q of queues.queues()) {
+              const mq = msgs.peekMsgQueue(q.recipientId)
+              if (mq === undefined) continue
+              for (const msg of mq.messages()) {
+                yield encodeMsgLogRecord({ type: 'MSG', recipientId: q.recipientId, msg })
+              }
+            }
+          })(),
+        )
+        this.#msgLog = AppendLog.open(this.#msgLogFile, this.#durability)
+      }
+    } catch (e) {
+      if (isSimplexError(e)) throw e
+      throw new StoreLogError('cannot compact the store log', { cause: e })
+    }
+    const logs = [this.#storeLog, this.#msgLog].filter((l): l is AppendLog => l !== undefined)
+    this.#commit = logs.length > 0 ? new GroupCommit(logs) : undefined
+  }
+
+  /** Current time in seconds (the store's clock). */
+  now(): number {
+    return this.#now()
+  }
+
+  /** Whether changes are written to disk. */
+  get persistent(): boolean {
+    return this.#storeLog !== undefined
+  }
+
+  /** Whether messages are written to disk. */
+  get persistentMessages(): boolean {
+    return this.#msgLog !== undefined
+  }
+
+  /**
+   * Append a queue record (no-op for a memory-only store).
+   * @throws StoreClosedError after {@link close}
+   */
+  logQueue(r: StoreLogRecord): void {
+    if (this.#closed) throw new StoreClosedError('store is closed')
+    this.#storeLog?.append(encodeStoreLogRecord(r))
+  }
+
+  /**
+   * Append a message record (no-op when messages are not persisted).
+   * @throws StoreClosedError after {@link close}
+   */
+  logMsg(r: MsgLogRecord): void {
+    if (this.#closed) throw new StoreClosedError('store is closed')
+    this.#msgLog?.append(encodeMsgLogRecord(r))
+  }
+
+  /** Append a stored message (shorthand for {@link logMsg}). */
+  logMessage(recipientId: Uint8Array, msg: Message): void {
+    this.logMsg({ type: 'MSG', recipientId, msg })
+  }
+
+  /**
+   * Resolve once every record appended so far is durable (group commit).
+   * @throws StoreLogError (rejection) when the disk write failed
+   */
+  commit(): Promise<void> {
+    return this.#commit === undefined ? Promise.resolve() : this.#commit.commit()
+  }
+
+  /**
+   * Flush, then compact both logs (live queues and undelivered messages only) and close them.
+   * Idempotent.
+   * @throws StoreLogError when the final write fails
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.commit()
+    this.#closed = true
+    this.#storeLog?.close()
+    this.#msgLog?.close()
+    if (this.#storeLog !== undefined) {
+      this.#compactAndOpen()
+      this.#storeLog?.close()
+      this.#msgLog?.close()
+    }
+  }
+}
