@@ -1,0 +1,84 @@
+/**
+ * A {@link BlockChannel} over a Node stream socket (TLS): bytes are cut into
+ * whole blocks as they arrive; writes are queued by the socket, with
+ * back-pressure; a partial block at EOF is a truncated block.
+ *
+ * @see ../shared/spec/transport.md §1, §5
+ */
+import type { Socket } from 'node:net'
+import { BlockFramer } from './block'
+import { BadBlockError, ConnectionClosedError, NetworkError } from './errors'
+import { BlockChannel, type BlockLink } from './transport'
+
+/** How long a graceful close waits for the peer before the socket is destroyed. */
+const CLOSE_GRACE_MS = 2000
+
+/**
+ * Attach a block channel to a connected socket. The socket gets TCP_NODELAY,
+ * since every block is a complete unit the peer is waiting for.
+ */
+export function socketChannel(
+  socket: Socket,
+  options: { blockSize?: number; sessionId?: Uint8Array | undefined },
+): BlockChannel {
+  socket.setNoDelay(true)
+  const framer = new BlockFramer(options.blockSize)
+  const link: BlockLink = {
+    write(block) {
+      return new Promise((resolve, reject) => {
+        if (socket.destroyed || !socket.writable) {
+          reject(new ConnectionClosedError('connection closed'))
+          return
+        }
+        if (socket.write(block)) {
+          resolve()
+          return
+        }
+        const done = (): void => {
+          socket.off('drain', done)
+          socket.off('close', done)
+          resolve()
+        }
+        socket.on('drain', done)
+        socket.on('close', done)
+      })
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (socket.destroyed) {
+          resolve()
+          return
+        }
+        const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS)
+        timer.unref?.()
+        socket.once('close', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        socket.end()
+      })
+    },
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+  }
+  const channel = new BlockChannel(link, options)
+  socket.on('data', (chunk: Buffer) => {
+    for (const block of framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+      channel.deliver(block)
+    }
+  })
+  socket.on('error', (e) => channel.end(new NetworkError(`socket error: ${e.message}`, { cause: e })))
+  socket.on('close', () => {
+    const partial = framer.buffered
+    channel.end(
+      partial > 0 ? new BadBlockError(`connection ended inside a block (${partial} bytes)`) : undefined,
+    )
+  })
+  socket.on('end', () => {
+    // the peer finished sending: close our side too, as the reference does
+    if (!socket.destroyed) socket.end()
+  })
+  return channel
+}
