@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One entry per platform so a browser bundle never reaches better-sqlite3.
+  entry: ['src/index.ts', 'src/sqlite.ts', 'src/idb.ts'],
   format: ['esm'],
   dts: true,
   clean: true,
