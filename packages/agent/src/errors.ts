@@ -1,0 +1,80 @@
+/**
+ * Errors raised by `@simplex-ts/agent`.
+ *
+ * The end-to-end layer's failures are the reference's `CryptoError`
+ * constructors that belong to the double ratchet; each has its own class whose
+ * `code` is the reference constructor name, so logs read the same across
+ * implementations. The generic AES / padding failures (`AESDecryptError`,
+ * `CryptoLargeMsgError`, `CryptoKeyError`) are the shared ones from
+ * `@simplex-ts/core`.
+ *
+ * @see ../shared/spec/agent.md §7.6
+ */
+import { SimplexError } from '@simplex-ts/core'
+
+/** Base of every error raised by `@simplex-ts/agent`. */
+export abstract class AgentError extends SimplexError {
+  override readonly layer = 'agent'
+}
+
+/**
+ * Base of the double-ratchet errors (the ratchet constructors of the reference's `CryptoError`).
+ * @see ../shared/spec/agent.md §7.6
+ */
+export abstract class RatchetError extends AgentError {}
+
+/**
+ * An encrypted ratchet message, its encrypted header, or the decrypted header did not parse
+ * (the reference's `CryptoHeaderError`; the v3.1 agent reports it as `AGENT A_ENCRYPTION`).
+ * Always thrown: the ratchet state is unchanged. The parser's message is in `message` and `cause`.
+ * @see ../shared/spec/agent.md §7.6
+ */
+export class CryptoHeaderError extends RatchetError {
+  override readonly code = 'CryptoHeaderError'
+}
+
+/**
+ * No sending chain: the ratchet cannot encrypt yet (the initiator before it has received the
+ * joiner's first message), or a receiving chain is missing where one is needed (`CERatchetState`).
+ * @see ../shared/spec/agent.md §7.4
+ */
+export class CERatchetStateError extends RatchetError {
+  override readonly code = 'CERatchetState'
+}
+
+/**
+ * No known header key opens the message header (`CERatchetHeader`): not a message of this
+ * connection, a tampered header, or a replay of a message whose skipped key was already used.
+ * Always thrown: the ratchet state and skipped keys are unchanged.
+ * @see ../shared/spec/agent.md §7.6
+ */
+export class CERatchetHeaderError extends RatchetError {
+  override readonly code = 'CERatchetHeader'
+}
+
+/**
+ * The header's message number is more than 512 (`MAX_SKIP`) beyond the next expected one
+ * (`CERatchetTooManySkipped`).
+ * @see ../shared/spec/agent.md §7.6
+ */
+export class CERatchetTooManySkippedError extends RatchetError {
+  override readonly code = 'CERatchetTooManySkipped'
+}
+
+/**
+ * The header's message number is older than the previous message of the chain and no skipped key
+ * for it is stored (`CERatchetEarlierMessage`).
+ * @see ../shared/spec/agent.md §7.6
+ */
+export class CERatchetEarlierMessageError extends RatchetError {
+  override readonly code = 'CERatchetEarlierMessage'
+}
+
+/**
+ * The header's message number is the one just received on this chain (`CERatchetDuplicateMessage`;
+ * the v3.1 agent reports it as `AGENT A_DUPLICATE`).
+ * @see ../shared/spec/agent.md §7.6
+ */
+export class CERatchetDuplicateMessageError extends RatchetError {
+  override readonly code = 'CERatchetDuplicateMessage'
+}

@@ -1,0 +1,83 @@
+/**
+ * `@simplex-ts/agent`: duplex end-to-end encrypted connections over SMP queues.
+ *
+ * This entry point currently exposes the end-to-end encryption core: X3DH
+ * (X448) and the double ratchet with header encryption, e2e version 1.
+ * @packageDocumentation
+ */
+
+// --- e2e: errors ---
+export {
+  AgentError,
+  RatchetError,
+  CryptoHeaderError,
+  CERatchetStateError,
+  CERatchetHeaderError,
+  CERatchetTooManySkippedError,
+  CERatchetEarlierMessageError,
+  CERatchetDuplicateMessageError,
+} from './errors'
+
+// --- e2e: X3DH ---
+export {
+  type E2ERatchetParams,
+  type E2ERatchetParamsUri,
+  type GeneratedE2EParams,
+  type RatchetInitParams,
+  encodeE2ERatchetParams,
+  decodeE2ERatchetParams,
+  encodeE2ERatchetParamsUri,
+  parseE2ERatchetParamsUri,
+  e2eParamsToUri,
+  e2eParamsAtVersion,
+  generateE2EParams,
+  x3dhSnd,
+  x3dhRcv,
+  initSndRatchet,
+  initRcvRatchet,
+} from './x3dh'
+
+// --- e2e: double ratchet ---
+export {
+  E2E_ENCRYPT_VERSION,
+  E2E_ENCRYPT_VRANGE,
+  MAX_SKIP,
+  PADDED_HEADER_LEN,
+  FULL_HEADER_LEN,
+  E2E_ENC_CONN_INFO_LENGTH,
+  E2E_ENC_USER_MSG_LENGTH,
+  type Ratchet,
+  type SndRatchet,
+  type RcvRatchet,
+  type MsgHeader,
+  type EncMessageHeader,
+  type EncRatchetMessage,
+  type RootKdfOutput,
+  type ChainKdfOutput,
+  type EncryptResult,
+  type DecryptResult,
+  type DecryptOptions,
+  type RatchetReturnedError,
+  encodeMsgHeader,
+  decodeMsgHeader,
+  encodeEncMessageHeader,
+  decodeEncMessageHeader,
+  encodeEncRatchetMessage,
+  decodeEncRatchetMessage,
+  rootKdf,
+  chainKdf,
+  rcEncrypt,
+  rcDecrypt,
+} from './ratchet'
+export {
+  type SkippedMessageKey,
+  type SkippedMsgDiff,
+  type SkippedHeaderKeys,
+  NO_SKIPPED_CHANGE,
+  groupSkippedKeys,
+  applySkippedMsgDiff,
+  encodeMessageKey,
+  decodeMessageKey,
+} from './ratchet/skipped'
+export { type RatchetJson, ratchetToJson, encodeRatchetJson, decodeRatchetJson } from './ratchet/json'
+export { encodeRatchet, decodeRatchet } from './ratchet/binary'
