@@ -161,6 +161,7 @@ export class ServerStore {
   #msgLog: AppendLog | undefined
   #commit: GroupCommit | undefined
   #closed = false
+  #appended = 0
 
   private constructor(opts: ServerStoreOptions, queues: QueueStore, msgs: MsgStore, restored: RestoreStats) {
     this.queues = queues
@@ -305,7 +306,9 @@ export class ServerStore {
    */
   logQueue(r: StoreLogRecord): void {
     if (this.#closed) throw new StoreClosedError('store is closed')
-    this.#storeLog?.append(encodeStoreLogRecord(r))
+    if (this.#storeLog === undefined) return
+    this.#storeLog.append(encodeStoreLogRecord(r))
+    this.#appended++
   }
 
   /**
@@ -314,7 +317,14 @@ export class ServerStore {
    */
   logMsg(r: MsgLogRecord): void {
     if (this.#closed) throw new StoreClosedError('store is closed')
-    this.#msgLog?.append(encodeMsgLogRecord(r))
+    if (this.#msgLog === undefined) return
+    this.#msgLog.append(encodeMsgLogRecord(r))
+    this.#appended++
+  }
+
+  /** Count of records appended since open: a caller compares it before and after a command to know whether to commit. */
+  get appended(): number {
+    return this.#appended
   }
 
   /** Append a stored message (shorthand for {@link logMsg}). */

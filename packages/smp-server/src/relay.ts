@@ -1,0 +1,326 @@
+/**
+ * The relay loop: one {@link Relay} serves every connection whose hello
+ * handshake succeeded. Per received block it parses the transmissions
+ * (v4 batches), checks credentials and signatures (constant work whether or
+ * not the queue exists), runs the commands on the {@link Broker}, waits for
+ * the group commit of whatever they logged, and answers with one block where
+ * the version allows (v4), in the reference's order: failed transmissions
+ * first, then the answers with `MSG` moved to the front.
+ *
+ * @see ../shared/spec/smp.md §3–§6, §8, §10–11; ../shared/spec/transport.md §8
+ */
+import { type CryptoProvider, decodePublicVerifyKey, encodePublicKey } from '@simplex-ts/core'
+import {
+  type Command,
+  type QueueAuthKeys,
+  type ReceivedOk,
+  type Response,
+  type SmpVersion,
+  checkSmpVersion,
+  commandParty,
+  createMessageNotification,
+  encodeResponseTransmission,
+  encryptDeliveredMessage,
+  parseCommandTransmission,
+  verifyCommandAuth,
+} from '@simplex-ts/smp'
+import type { Transport } from '@simplex-ts/transport'
+import type { Broker, BrokerEvent, BrokerResult, BrokerSession } from './broker'
+import type { Message } from './messages'
+import type { QueueRec } from './queues'
+
+/** Blocks whose answers may wait for the disk before the relay stops reading (the reference's `tbqSize`). */
+const MAX_PENDING_BLOCKS = 16
+
+const EMPTY = new Uint8Array(0)
+
+/** Options of {@link Relay}. */
+export interface RelayOptions {
+  /** Crypto provider for signature verification and delivery encryption. */
+  readonly crypto: CryptoProvider
+  /** Diagnostics sink (never receives keys, ids or message contents). */
+  readonly log?: (message: string) => void
+}
+
+interface Outgoing {
+  readonly corrId: Uint8Array
+  readonly entityId: Uint8Array
+  readonly command: Response
+}
+
+/** One client connection served by the relay. */
+class Connection {
+  readonly transport: Transport
+  readonly version: SmpVersion
+  session!: BrokerSession
+  #chain: Promise<void> = Promise.resolve()
+  #pending = 0
+  #drained: (() => void) | undefined
+  #failed = false
+
+  constructor(transport: Transport) {
+    this.transport = transport
+    this.version = checkSmpVersion(transport.version)
+  }
+
+  get pending(): number {
+    return this.#pending
+  }
+
+  /** Queue transmissions to send once `ready` resolves, after everything queued before. */
+  send(items: readonly Outgoing[], ready: Promise<void> | undefined, onFail: (e: unknown) => void): void {
+    if (items.length === 0 && ready === undefined) return
+    this.#pending++
+    this.#chain = this.#chain
+      .then(async () => {
+        if (ready !== undefined) await ready
+        if (this.#failed || this.transport.isClosed || items.length === 0) return
+        const encoded = items.map((t) =>
+          encodeResponseTransmission(this.transport.sessionId, t, this.version),
+        )
+        await this.transport.sendTransmissions(encoded)
+      })
+      .catch((e: unknown) => {
+        if (!this.#failed) {
+          this.#failed = true
+          onFail(e)
+        }
+      })
+      .finally(() => {
+        this.#pending--
+        if (this.#pending <= MAX_PENDING_BLOCKS / 2) this.#drained?.()
+      })
+  }
+
+  /** Resolves once few enough answers are waiting. */
+  drained(): Promise<void> {
+    if (this.#pending <= MAX_PENDING_BLOCKS / 2) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#drained = () => {
+        this.#drained = undefined
+        resolve()
+      }
+    })
+  }
+
+  /** Resolves when everything queued so far has been sent (or failed). */
+  flushed(): Promise<void> {
+    return this.#chain
+  }
+}
+
+function storedMessage(m: Message) {
+  return { msgId: m.msgId, msgTs: m.ts, msgFlags: { notification: m.notify }, body: m.body }
+}
+
+/**
+ * Serves SMP connections over any {@link Transport} (TLS, WebSocket, in-memory).
+ * @see ../shared/spec/smp.md §11
+ */
+export class Relay {
+  /** The command semantics and state. */
+  readonly broker: Broker
+  readonly #crypto: CryptoProvider
+  readonly #log: (message: string) => void
+  readonly #connections = new Set<Connection>()
+
+  /** @param broker state and semantics; @param opts crypto and diagnostics */
+  constructor(broker: Broker, opts: RelayOptions) {
+    this.broker = broker
+    this.#crypto = opts.crypto
+    this.#log = opts.log ?? (() => {})
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.#connections.size
+  }
+
+  /**
+   * Serve one connection until it ends; never rejects. Its subscriptions end
+   * with it; messages delivered but not acknowledged stay queued.
+   */
+  async serve(transport: Transport): Promise<void> {
+    let conn: Connection
+    try {
+      conn = new Connection(transport)
+    } catch {
+      await transport.close()
+      return
+    }
+    const c = conn
+    c.session = this.broker.connect((ev) => this.#push(c, ev))
+    this.#connections.add(c)
+    const fail = (e: unknown): void => {
+      this.#log(`closing connection: ${e instanceof Error ? e.message : String(e)}`)
+      void transport.close()
+    }
+    try {
+      for await (const items of transport.transmissions()) {
+        this.#receiveBlock(c, items, fail)
+        if (c.pending > MAX_PENDING_BLOCKS) await c.drained()
+      }
+    } catch {
+      // the transport ended with an error (truncated block, socket error): same as a close
+    } finally {
+      this.broker.disconnect(c.session)
+      this.#connections.delete(c)
+      await transport.close()
+    }
+  }
+
+  /** Close every connection (the server is stopping); resolves when their pending answers are sent. */
+  async closeAll(): Promise<void> {
+    const conns = [...this.#connections]
+    await Promise.all(conns.map((c) => c.flushed()))
+    await Promise.all(conns.map((c) => c.transport.close()))
+  }
+
+  #receiveBlock(c: Connection, items: readonly (Uint8Array | Error)[], fail: (e: unknown) => void): void {
+    const store = this.broker.store
+    const before = store.appended
+    const failed: Outgoing[] = []
+    const answers: Outgoing[] = []
+    let delivers = false
+    const ctx = { sessionId: c.transport.sessionId, version: c.version }
+    for (const item of items) {
+      if (item instanceof Error) {
+        failed.push({ corrId: EMPTY, entityId: EMPTY, command: { type: 'ERR', error: 'BLOCK' } })
+        continue
+      }
+      const t = parseCommandTransmission(item, ctx)
+      if (!t.ok) {
+        failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: t.error.code } })
+        continue
+      }
+      const party = commandParty(t.command)
+      const queue =
+        t.command.type === 'NEW' || t.command.type === 'PING'
+          ? undefined
+          : store.queues.getQueue(party, t.entityId)
+      if (!verifyCommandAuth(this.#crypto, t, queue === undefined ? undefined : authKeys(queue))) {
+        failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: 'AUTH' } })
+        continue
+      }
+      const result = this.#execute(c, t, queue)
+      if (result.type === 'MSG') delivers = true
+      answers.push({ corrId: t.corrId, entityId: t.entityId, command: this.#response(result, c.version) })
+    }
+    // the reference's send thread puts MSG first within one batch of answers
+    const msgs = answers.filter((a) => a.command.type === 'MSG')
+    const out =
+      msgs.length === 0
+        ? [...failed, ...answers]
+        : [...failed, ...msgs, ...answers.filter((a) => a.command.type !== 'MSG')]
+    const ready = store.appended !== before || delivers ? store.commit() : undefined
+    c.send(out, ready, fail)
+  }
+
+  #execute(c: Connection, t: ReceivedOk<Command>, queue: QueueRec | undefined): BrokerResult {
+    const b = this.broker
+    const cmd = t.command
+    if (cmd.type === 'PING') return { type: 'PONG' }
+    if (cmd.type === 'NEW')
+      return b.newQueue(c.session, encodePublicKey(cmd.rcvAuthKey), cmd.rcvDhKey.publicKey)
+    // verified commands other than NEW and PING always have their queue
+    if (queue === undefined) return { type: 'ERR', error: 'AUTH' }
+    switch (cmd.type) {
+      case 'SUB':
+        return b.subscribe(c.session, queue)
+      case 'GET':
+        return b.getMessage(c.session, queue)
+      case 'ACK':
+        return b.acknowledge(c.session, queue, cmd.msgId)
+      case 'KEY':
+        return b.secureQueue(queue, encodePublicKey(cmd.sndAuthKey))
+      case 'NKEY':
+        return b.addNotifier(queue, encodePublicKey(cmd.ntfAuthKey), cmd.rcvNtfDhKey.publicKey)
+      case 'NDEL':
+        return b.deleteNotifier(queue)
+      case 'OFF':
+        return b.suspendQueue(queue)
+      case 'DEL':
+        return b.deleteQueue(queue)
+      case 'SEND':
+        return b.send(queue, cmd.flags.notification, cmd.body)
+      case 'NSUB':
+        return b.subscribeNotifications(c.session, queue)
+    }
+  }
+
+  #response(r: BrokerResult, version: SmpVersion): Response {
+    switch (r.type) {
+      case 'OK':
+      case 'PONG':
+        return { type: r.type }
+      case 'ERR':
+        return { type: 'ERR', error: r.error }
+      case 'IDS':
+        return {
+          type: 'IDS',
+          rcvId: r.recipientId,
+          sndId: r.senderId,
+          srvDhKey: { alg: 'x25519', publicKey: r.serverDhKey },
+        }
+      case 'NID':
+        return {
+          type: 'NID',
+          notifierId: r.notifierId,
+          srvNtfDhKey: { alg: 'x25519', publicKey: r.serverNtfDhKey },
+        }
+      case 'MSG':
+        return encryptDeliveredMessage(this.#crypto, r.queue.rcvDhSecret, storedMessage(r.msg), version)
+    }
+  }
+
+  #push(c: Connection, ev: BrokerEvent): void {
+    let out: Outgoing
+    switch (ev.type) {
+      case 'MSG':
+        out = {
+          corrId: EMPTY,
+          entityId: ev.queue.recipientId,
+          command: encryptDeliveredMessage(
+            this.#crypto,
+            ev.queue.rcvDhSecret,
+            storedMessage(ev.msg),
+            c.version,
+          ),
+        }
+        break
+      case 'END':
+        out = { corrId: EMPTY, entityId: ev.entityId, command: { type: 'END' } }
+        break
+      case 'NMSG':
+        out = {
+          corrId: EMPTY,
+          entityId: ev.notifierId,
+          command: createMessageNotification(this.#crypto, ev.rcvNtfDhSecret, {
+            msgId: ev.msg.msgId,
+            msgTs: ev.msg.ts,
+          }),
+        }
+        break
+    }
+    // a pushed message leaves only once its SEND is durable, like every answer
+    const ready = ev.type === 'MSG' ? this.broker.store.commit() : undefined
+    c.send([out], ready, () => void c.transport.close())
+  }
+}
+
+/**
+ * The verification keys of a stored queue. Stored keys were validated when
+ * received; should one not decode (a tampered log) the queue authorizes
+ * nothing: `undefined` makes the check a dummy verification and `AUTH`.
+ */
+function authKeys(q: QueueRec): QueueAuthKeys | undefined {
+  try {
+    return {
+      recipientKey: decodePublicVerifyKey(q.recipientKey),
+      senderKey: q.senderKey === undefined ? undefined : decodePublicVerifyKey(q.senderKey),
+      notifierKey: q.notifier === undefined ? undefined : decodePublicVerifyKey(q.notifier.notifierKey),
+    }
+  } catch {
+    return undefined
+  }
+}
