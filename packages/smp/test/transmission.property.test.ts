@@ -1,0 +1,154 @@
+import { Encoder } from '@simplex-ts/core'
+import { nativeCrypto } from '@simplex-ts/core/native'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  COMMAND_TAGS,
+  type Command,
+  NO_MSG_FLAGS,
+  RESPONSE_TAGS,
+  SmpBlockError,
+  SmpProtocolError,
+  type SmpVersion,
+  decodeRawTransmission,
+  encodeCommandTransmission,
+  encodeResponseTransmission,
+  parseCommandTransmission,
+  parseResponseTransmission,
+  verifyCommandAuth,
+} from '../src/index'
+import { RUNS, bytesArb, commandArb, responseArb, taggedBytesArb, versionArb } from './arbitraries'
+
+const sessionId = new Uint8Array(32).fill(0x11)
+const crypto = nativeCrypto
+const ed25519 = crypto.generateSignKeyPair('ed25519')
+const ed448 = crypto.generateSignKeyPair('ed448')
+
+/** The §4.1 table, written out independently of the implementation. */
+function expectedCredentialError(cmd: Command, signed: boolean, entity: boolean): string | undefined {
+  if (cmd.type === 'NEW') return !signed ? 'CMD NO_AUTH' : entity ? 'CMD HAS_AUTH' : undefined
+  if (cmd.type === 'SEND') return entity ? undefined : 'CMD NO_ENTITY'
+  if (cmd.type === 'PING') return signed || entity ? 'CMD HAS_AUTH' : undefined
+  return signed && entity ? undefined : 'CMD NO_AUTH'
+}
+
+function normalize(cmd: Command, v: SmpVersion): Command {
+  if (v === 1 && cmd.type === 'ACK') return { type: 'ACK', msgId: new Uint8Array(0) }
+  if (v === 1 && cmd.type === 'SEND') return { ...cmd, flags: NO_MSG_FLAGS }
+  return cmd
+}
+
+/** A transmission assembled from arbitrary parts: any signature length, session, ids and command bytes. */
+const rawTransmissionArb = fc
+  .tuple(
+    fc.oneof(fc.constantFrom(0, 64, 114), fc.integer({ min: 0, max: 255 })),
+    fc.boolean(),
+    bytesArb(12),
+    bytesArb(30),
+    taggedBytesArb([...COMMAND_TAGS, ...RESPONSE_TAGS]),
+  )
+  .map(([sigLen, rightSession, corrId, entityId, command]) =>
+    new Encoder()
+      .str8(new Uint8Array(sigLen).fill(7))
+      .str8(rightSession ? sessionId : sessionId.subarray(1))
+      .str8(corrId)
+      .str8(entityId)
+      .raw(command)
+      .finish(),
+  )
+
+const anyBytesArb = fc.oneof(bytesArb(300), rawTransmissionArb)
+
+describe('decodeRawTransmission', () => {
+  it('splits any bytes into the four fields or throws SmpBlockError', () => {
+    fc.assert(
+      fc.property(anyBytesArb, (bytes) => {
+        try {
+          const raw = decodeRawTransmission(bytes)
+          expect(raw.signed.length + raw.signature.length + 1).toBe(bytes.length)
+        } catch (e) {
+          if (!(e instanceof SmpBlockError)) throw e
+        }
+      }),
+      RUNS,
+    )
+  })
+})
+
+describe('parseCommandTransmission / parseResponseTransmission', () => {
+  it('never throw for any input; failures are SMP protocol errors', () => {
+    fc.assert(
+      fc.property(anyBytesArb, versionArb, (bytes, v) => {
+        for (const r of [
+          parseCommandTransmission(bytes, { sessionId, version: v }),
+          parseResponseTransmission(bytes, { sessionId, version: v }),
+        ]) {
+          if (!r.ok) expect(r.error).toBeInstanceOf(SmpProtocolError)
+        }
+      }),
+      RUNS,
+    )
+  })
+
+  it('round-trip signed and unsigned commands, applying the credential rules of §4.1', () => {
+    const arb = fc.record({
+      cmd: commandArb,
+      v: versionArb,
+      corrId: bytesArb(8),
+      entityId: fc.oneof(fc.constant(new Uint8Array(0)), bytesArb(24, 24)),
+      key: fc.constantFrom(undefined, ed25519, ed448),
+    })
+    fc.assert(
+      fc.property(arb, ({ cmd, v, corrId, entityId, key }) => {
+        const signer = key === undefined ? undefined : { crypto, key }
+        const bytes = encodeCommandTransmission(sessionId, { corrId, entityId, command: cmd }, v, signer)
+        const r = parseCommandTransmission(bytes, { sessionId, version: v })
+        const expected = expectedCredentialError(cmd, key !== undefined, entityId.length > 0)
+        expect(r.corrId).toEqual(corrId)
+        expect(r.entityId).toEqual(entityId)
+        if (expected !== undefined) {
+          expect(r.ok ? 'ok' : r.error.code).toBe(expected)
+          return
+        }
+        if (!r.ok) throw r.error
+        expect(r.command).toEqual(normalize(cmd, v))
+        expect(r.signature?.alg).toBe(key?.alg)
+        if (key !== undefined && cmd.type !== 'NEW') {
+          const queue = { recipientKey: key, senderKey: key, notifierKey: key }
+          expect(verifyCommandAuth(crypto, r, queue)).toBe(true)
+          expect(verifyCommandAuth(crypto, r, undefined)).toBe(cmd.type === 'PING')
+        }
+      }),
+      RUNS,
+    )
+  })
+
+  it('round-trip server messages, applying the client credential rules', () => {
+    const arb = fc.record({
+      res: responseArb,
+      v: versionArb,
+      corrId: bytesArb(8),
+      entityId: fc.oneof(fc.constant(new Uint8Array(0)), bytesArb(24, 24)),
+    })
+    fc.assert(
+      fc.property(arb, ({ res, v, corrId, entityId }) => {
+        const bytes = encodeResponseTransmission(sessionId, { corrId, entityId, command: res }, v)
+        const r = parseResponseTransmission(bytes, { sessionId, version: v })
+        const hasEntity = entityId.length > 0
+        const expected =
+          res.type === 'IDS' || res.type === 'ERR'
+            ? undefined
+            : res.type === 'PONG'
+              ? hasEntity
+                ? 'CMD HAS_AUTH'
+                : undefined
+              : hasEntity
+                ? undefined
+                : 'CMD NO_ENTITY'
+        expect(r.ok ? undefined : r.error.code).toBe(expected)
+        if (r.ok) expect(r.command.type).toBe(res.type)
+      }),
+      RUNS,
+    )
+  })
+})
