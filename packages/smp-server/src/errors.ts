@@ -21,6 +21,11 @@ export class ServerConfigError extends SmpServerError {
   }
 }
 
+/** The command line could not be understood (unknown command or option, missing value). */
+export class CliUsageError extends SmpServerError {
+  override readonly code = 'USAGE'
+}
+
 /** `init` was run on a folder that already holds a server configuration. */
 export class AlreadyInitializedError extends SmpServerError {
   override readonly code = 'ALREADY_INITIALIZED'

@@ -5,6 +5,7 @@
 export {
   SmpServerError,
   ServerConfigError,
+  CliUsageError,
   AlreadyInitializedError,
   NotInitializedError,
   CertificateMissingError,
@@ -41,3 +42,22 @@ export {
   BrokerSession,
   Broker,
 } from './broker'
+export { type RelayOptions, Relay } from './relay'
+export {
+  STORE_LOG_FILE,
+  MESSAGES_FILE,
+  DEFAULT_PORT,
+  EXPIRE_INTERVAL_MS,
+  type StartServerOptions,
+  type RunningServer,
+  startServer,
+} from './server'
+export {
+  CONFIG_FILE,
+  type ServerConfig,
+  type Ini,
+  parseIni,
+  parsePort,
+  parseConfig,
+  formatConfig,
+} from './config'
