@@ -112,6 +112,8 @@ export {
   checkResponseCredentials,
   parseCommandTransmission,
   parseResponseTransmission,
+  parseCommandBlock,
+  parseResponseBlock,
   verifySignature,
   dummyVerify,
   verifyCommandAuth,

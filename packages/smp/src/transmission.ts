@@ -24,6 +24,7 @@ import {
   sign,
   verify,
 } from '@simplex-ts/core'
+import { BadBlockError, decodeBatch } from '@simplex-ts/transport'
 import { type Command, decodeCommand, encodeCommand } from './commands'
 import {
   SmpBlockError,
@@ -35,7 +36,7 @@ import {
 } from './errors'
 import { type PrivateSignKey, type PublicVerifyKey, signatureFromBytes } from './keys'
 import { type Response, decodeResponse, encodeResponse } from './responses'
-import type { SmpVersion } from './version'
+import { SMP_VERSION_BATCH, type SmpVersion, checkSmpVersion } from './version'
 
 /** The addressing part of a transmission (`Transmission` without the command). */
 export interface TransmissionHeader {
@@ -249,6 +250,7 @@ function receive<C>(
   parse: (command: Uint8Array, version: SmpVersion) => C,
   check: (signature: Signature | undefined, entityId: Uint8Array, command: C) => void,
 ): ReceivedTransmission<C> {
+  checkSmpVersion(ctx.version)
   let raw: RawTransmission
   try {
     raw = decodeRawTransmission(bytes)
@@ -299,6 +301,48 @@ export function parseResponseTransmission(
   ctx: ReceiveContext,
 ): ReceivedTransmission<Response> {
   return receive(bytes, ctx, decodeResponse, (_sig, entityId, res) => checkResponseCredentials(entityId, res))
+}
+
+function receiveBlock<C>(
+  content: Uint8Array,
+  ctx: ReceiveContext,
+  receiveOne: (bytes: Uint8Array, ctx: ReceiveContext) => ReceivedTransmission<C>,
+): ReceivedTransmission<C>[] {
+  if (checkSmpVersion(ctx.version) < SMP_VERSION_BATCH) return [receiveOne(content, ctx)]
+  let items: Uint8Array[]
+  try {
+    items = decodeBatch(content)
+  } catch (cause) {
+    if (!(cause instanceof BadBlockError)) throw cause
+    return [
+      { ok: false, corrId: EMPTY, entityId: EMPTY, error: new SmpBlockError('invalid batch', { cause }) },
+    ]
+  }
+  return items.map((t) => receiveOne(t, ctx))
+}
+
+/**
+ * Parse every transmission of one received block's content (after the block's
+ * length prefix and padding are removed): one transmission at v1–v3, a batch at v4.
+ * Broken batch framing yields a single `BLOCK` result with empty corrId and entity,
+ * as the reference answers it.
+ * @throws VersionIncompatibleError when `ctx.version` is not 1–4.
+ * @see ../shared/spec/transport.md §8
+ */
+export function parseCommandBlock(content: Uint8Array, ctx: ReceiveContext): ReceivedTransmission<Command>[] {
+  return receiveBlock(content, ctx, parseCommandTransmission)
+}
+
+/**
+ * Parse every server transmission of one received block's content, as {@link parseCommandBlock}.
+ * @throws VersionIncompatibleError when `ctx.version` is not 1–4.
+ * @see ../shared/spec/transport.md §8
+ */
+export function parseResponseBlock(
+  content: Uint8Array,
+  ctx: ReceiveContext,
+): ReceivedTransmission<Response>[] {
+  return receiveBlock(content, ctx, parseResponseTransmission)
 }
 
 const dummyKeys = new WeakMap<CryptoProvider, Record<string, Uint8Array>>()

@@ -13,7 +13,9 @@ import {
   decodeRawTransmission,
   encodeCommandTransmission,
   encodeResponseTransmission,
+  parseCommandBlock,
   parseCommandTransmission,
+  parseResponseBlock,
   parseResponseTransmission,
   verifyCommandAuth,
 } from '../src/index'
@@ -84,6 +86,29 @@ describe('parseCommandTransmission / parseResponseTransmission', () => {
           parseResponseTransmission(bytes, { sessionId, version: v }),
         ]) {
           if (!r.ok) expect(r.error).toBeInstanceOf(SmpProtocolError)
+        }
+      }),
+      RUNS,
+    )
+  })
+
+  it('block parsers never throw for any block content at any version', () => {
+    const batchArb = fc.array(rawTransmissionArb, { minLength: 0, maxLength: 4 }).chain((ts) =>
+      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.boolean()).map(([count, trailing]) => {
+        const e = new Encoder().u8(count)
+        for (const t of ts) e.large(t)
+        if (trailing) e.u8(0)
+        return e.finish()
+      }),
+    )
+    fc.assert(
+      fc.property(fc.oneof(anyBytesArb, batchArb), versionArb, (content, v) => {
+        for (const rs of [
+          parseCommandBlock(content, { sessionId, version: v }),
+          parseResponseBlock(content, { sessionId, version: v }),
+        ]) {
+          expect(rs.length).toBeGreaterThan(0)
+          for (const r of rs) if (!r.ok) expect(r.error).toBeInstanceOf(SmpProtocolError)
         }
       }),
       RUNS,

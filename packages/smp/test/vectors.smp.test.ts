@@ -9,6 +9,7 @@ import {
   pad,
 } from '@simplex-ts/core'
 import { nativeCrypto } from '@simplex-ts/core/native'
+import { frameTransmissions } from '@simplex-ts/transport'
 import { describe, expect, it } from 'vitest'
 import {
   type Command,
@@ -30,7 +31,9 @@ import {
   encodeTransmission,
   encryptDeliveredMessage,
   encryptNMsgMeta,
+  parseCommandBlock,
   parseCommandTransmission,
+  parseResponseBlock,
   parseResponseTransmission,
   signTransmission,
   verifyCommandAuth,
@@ -74,6 +77,19 @@ interface ParseResult {
   command?: { error: string } | { ok_reencoded_hex: string }
   response?: { error: string } | { ok_reencoded_hex: string }
 }
+interface BatchVec {
+  name: string
+  version: SmpVersion
+  transmissions_hex: string[]
+  tPut_results: string[]
+  blocks: { block_content_hex: string; block_sha256_hex: string }[]
+  parsed_per_block: {
+    corrId_str: string
+    entityId_hex: string
+    signed_hex: string
+    command_reencoded_hex: string
+  }[][]
+}
 interface DeliveryVec {
   version: SmpVersion
   rcvDhSecret_hex: string
@@ -100,7 +116,15 @@ interface SmpVectors {
     msgTs: number
   }
   transmissions: TransmissionVec[]
-  server_parse: { case: string; version: SmpVersion; transmission_hex: string; result: ParseResult }[]
+  batches: BatchVec[]
+  server_parse: {
+    case: string
+    version: SmpVersion
+    transmission_hex: string
+    block_content_hex: string
+    result: ParseResult
+  }[]
+  server_parse_bad_batch: { case: string; block_content_hex: string; results: ParseResult[] }[]
   client_parse: { case: string; version: SmpVersion; transmission_hex: string; result: ParseResult }[]
   msg_delivery: DeliveryVec[]
   nmsg: {
@@ -354,6 +378,65 @@ describe('smp.json server_parse (the server side of tGet)', () => {
       expect({ corrId_str: got.corrId_str, entityId_hex: got.entityId_hex, command: got.outcome }).toEqual(
         c.result,
       )
+    })
+  }
+})
+
+describe('smp.json server_parse of the v4 block (batch of one)', () => {
+  for (const c of V.server_parse) {
+    it(c.case, () => {
+      const rs = parseCommandBlock(hex(c.block_content_hex), { sessionId, version: c.version })
+      expect(rs).toHaveLength(1)
+      const got = outcome(rs[0]!, (cmd) => encodeCommand(cmd, c.version))
+      expect({ corrId_str: got.corrId_str, entityId_hex: got.entityId_hex, command: got.outcome }).toEqual(
+        c.result,
+      )
+    })
+  }
+})
+
+describe('smp.json server_parse_bad_batch', () => {
+  for (const c of V.server_parse_bad_batch) {
+    it(c.case, () => {
+      const rs = parseCommandBlock(hex(c.block_content_hex), { sessionId, version: 4 })
+      const got = rs.map((r) => outcome(r, (cmd) => encodeCommand(cmd, 4)))
+      expect(
+        got.map((g) => ({ corrId_str: g.corrId_str, entityId_hex: g.entityId_hex, command: g.outcome })),
+      ).toEqual(c.results)
+    })
+  }
+})
+
+describe('smp.json batches (v4)', () => {
+  for (const b of V.batches) {
+    it(b.name, () => {
+      const ts = b.transmissions_hex.map(hex)
+      expect(b.tPut_results.every((r) => r === 'ok')).toBe(true)
+      const framed = frameTransmissions(ts, { batch: true })
+      expect(framed.tooLarge).toEqual([])
+      expect(framed.blocks.map((x) => toh(x.content))).toEqual(b.blocks.map((x) => x.block_content_hex))
+      for (const [i, blk] of b.blocks.entries()) {
+        expect(toh(nobleCrypto.sha256(pad(hex(blk.block_content_hex), V.block_size)))).toBe(
+          blk.block_sha256_hex,
+        )
+        const parsed = b.name.startsWith('server')
+          ? parseResponseBlock(hex(blk.block_content_hex), { sessionId, version: b.version }).map((r) => {
+              if (!r.ok) throw r.error
+              return { ...r, reencoded: encodeResponse(r.command, b.version) }
+            })
+          : parseCommandBlock(hex(blk.block_content_hex), { sessionId, version: b.version }).map((r) => {
+              if (!r.ok) throw r.error
+              return { ...r, reencoded: encodeCommand(r.command, b.version) }
+            })
+        expect(
+          parsed.map((r) => ({
+            corrId_str: str(r.corrId),
+            entityId_hex: toh(r.entityId),
+            signed_hex: toh(r.signed),
+            command_reencoded_hex: toh(r.reencoded),
+          })),
+        ).toEqual(b.parsed_per_block[i])
+      }
     })
   }
 })
