@@ -92,6 +92,7 @@ export async function wsConnectNode(options: WsConnectNodeOptions): Promise<Tran
         try {
           validateServerChain(peerCertificateChain(socket), options.keyHash, options.now)
           socket.setNoDelay(true)
+          socket.setKeepAlive(true, TCP_KEEPALIVE_IDLE_MS)
           tlsSocket = socket
         } catch (e) {
           failure = e as TransportError

@@ -13,7 +13,7 @@ import {
   wsConnect,
 } from '../src/index'
 import { type TransportServer, generateServerCredentials, wsListen } from '../src/node'
-import { serverLog } from './helpers'
+import { rawTlsClient, serverLog } from './helpers'
 
 const creds = generateServerCredentials({ alg: 'ed448' })
 const servers: TransportServer[] = []
@@ -94,6 +94,47 @@ describe('WebSocket framing', () => {
       await c.closed
       expect(t.isClosed).toBe(true)
     }
+  })
+
+  it('accepts the reference client upgrade (empty Host, no extensions) and frames blocks as single binary frames', async () => {
+    const { server, log } = await relay()
+    const peer = await rawTlsClient(server.port)
+    const bytes: Buffer[] = []
+    let wake: (() => void) | undefined
+    peer.socket.removeAllListeners('data')
+    peer.socket.on('data', (b: Buffer) => {
+      bytes.push(b)
+      wake?.()
+    })
+    const read = async (n: number): Promise<Buffer> => {
+      while (Buffer.concat(bytes).length < n) await new Promise<void>((r) => (wake = r))
+      const all = Buffer.concat(bytes)
+      bytes.length = 0
+      if (all.length > n) bytes.push(all.subarray(n))
+      return all.subarray(0, n)
+    }
+    peer.socket.write(
+      'GET / HTTP/1.1\r\nHost: \r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    let head = ''
+    while (!head.includes('\r\n\r\n')) head += (await read(1)).toString('latin1')
+    expect(head.startsWith('HTTP/1.1 101')).toBe(true)
+    expect(head.toLowerCase()).not.toContain('sec-websocket-extensions')
+    // server hello: FIN + binary, 16-bit length 16384, unmasked
+    expect([...(await read(4))]).toEqual([0x82, 0x7e, 0x40, 0x00])
+    const hello = decodeServerHello(decodeBlock(new Uint8Array(await read(SMP_BLOCK_SIZE))))
+    expect(hello.sessionId).toEqual(peer.finished)
+    // client hello as one masked binary frame
+    const mask = Uint8Array.of(1, 2, 3, 4)
+    const block = encodeBlock(encodeClientHello({ version: 4, keyHash: creds.keyHash }))
+    const masked = block.map((b, i) => b ^ mask[i % 4]!)
+    peer.socket.write(Uint8Array.of(0x82, 0xfe, 0x40, 0x00, ...mask))
+    peer.socket.write(masked)
+    await log.until(() => log.transports.length === 1)
+    expect(log.transports[0]!.version).toBe(4)
+    expect(log.transports[0]!.sessionId).toEqual(peer.finished)
+    peer.socket.destroy()
   })
 
   it('answers plain HTTPS requests with 426', async () => {
