@@ -124,15 +124,20 @@ function renderScientific(c: bigint, e: bigint): string {
 }
 
 /**
- * Render a JS number the way the reference renders the same value:
- * integers as digits, fractions in the Generic format of their shortest digits.
+ * Render a JS number the way the reference renders the same double
+ * (`fromFloatDigits`): its shortest round-trip digits, as plain integer digits
+ * when the value is whole, in the Generic format otherwise.
  * @throws ChatEncodeError for `NaN` and infinities (JSON has no such numbers).
  */
 export function renderNumber(v: number): string {
   if (!Number.isFinite(v)) throw new ChatEncodeError(`cannot encode ${v} as a JSON number`)
-  if (Number.isInteger(v)) return v === 0 ? '0' : BigInt(v).toString()
+  if (v === 0) return '0'
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(v.toExponential())!
-  return renderGeneric(m[1] === '-', m[2]! + (m[3] ?? ''), BigInt(Number(m[4]!)) + 1n)
+  const digits = m[2]! + (m[3] ?? '')
+  const exp = Number(m[4]!)
+  // as a Scientific: coefficient `digits`, exponent `exp - (digits.length - 1)`
+  if (exp >= digits.length - 1) return `${m[1]}${digits}${'0'.repeat(exp - (digits.length - 1))}`
+  return renderGeneric(m[1] === '-', digits, BigInt(exp + 1))
 }
 
 function numberValue(c: bigint, e: bigint): number | JsonNumber {
