@@ -18,6 +18,7 @@ import { SMP_VERSION_RANGE, clientHandshake } from './handshake'
 import { peerCertificateChain, validateServerChain } from './identity'
 import {
   type ListenOptions,
+  TCP_KEEPALIVE_IDLE_MS,
   TLS_PROFILE,
   type TransportServer,
   acceptChannel,
