@@ -254,7 +254,7 @@ export function encodeProtocolServer(e: Encoder, srv: ProtocolServer): void {
 export function decodeProtocolServer<S extends ProtocolScheme>(d: Decoder, scheme: S): ProtocolServer<S> {
   const host = fromLatin1(d.str8())
   const port = fromLatin1(d.str8())
-  const keyHash = d.str8()
+  const keyHash = d.str8().slice()
   return { scheme, host, port, keyHash }
 }
 

@@ -253,7 +253,7 @@ export function decodeCommand(bytes: Uint8Array, version: SmpVersion): Command {
       case 'ACK':
         if (v === 1) return { type: 'ACK', msgId: new Uint8Array(0) }
         space(d)
-        return { type: 'ACK', msgId: d.str8() }
+        return { type: 'ACK', msgId: d.str8().slice() }
       case 'SEND': {
         space(d)
         let flags = NO_MSG_FLAGS
@@ -261,7 +261,7 @@ export function decodeCommand(bytes: Uint8Array, version: SmpVersion): Command {
           flags = decodeMsgFlags(d)
           space(d)
         }
-        return { type: 'SEND', flags, body: d.tail() }
+        return { type: 'SEND', flags, body: d.tail().slice() }
       }
       case 'SUB':
       case 'NDEL':

@@ -83,7 +83,7 @@ export function decodeRcvMsgBody(bytes: Uint8Array): RcvMsgBody {
   const msgTs = d.systemTime()
   const msgFlags = decodeMsgFlags(d)
   d.expectChar(' ')
-  return { msgTs, msgFlags, body: d.tail() }
+  return { msgTs, msgFlags, body: d.tail().slice() }
 }
 
 /**

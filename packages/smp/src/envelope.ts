@@ -116,8 +116,8 @@ export function encodeClientMsgEnvelope(env: ClientMsgEnvelope): Uint8Array {
 export function decodeClientMsgEnvelope(bytes: Uint8Array): ClientMsgEnvelope {
   return decodeAll(bytes, (d) => {
     const header = decodePubHeader(d)
-    const nonce = d.bytes(CB_NONCE_SIZE)
-    return { header, nonce, encBody: d.tail() }
+    const nonce = d.bytes(CB_NONCE_SIZE).slice()
+    return { header, nonce, encBody: d.tail().slice() }
   })
 }
 
@@ -145,7 +145,7 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
     if (tag === 0x4b /* K */) privHeader = { type: 'confirmation', senderKey: decodeVerifyKeyField(d) }
     else if (tag === 0x5f /* _ */) privHeader = { type: 'empty' }
     else return d.fail('invalid PrivHeader')
-    return { privHeader, body: d.tail() }
+    return { privHeader, body: d.tail().slice() }
   })
 }
 

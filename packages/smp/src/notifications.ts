@@ -38,7 +38,7 @@ export function encodeNMsgMeta(meta: NMsgMeta): Uint8Array {
  */
 export function decodeNMsgMeta(bytes: Uint8Array): NMsgMeta {
   const d = new Decoder(bytes)
-  const msgId = d.str8()
+  const msgId = d.str8().slice()
   return { msgId, msgTs: d.systemTime() }
 }
 

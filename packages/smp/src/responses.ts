@@ -197,14 +197,14 @@ export function decodeResponse(bytes: Uint8Array, version: SmpVersion): Response
     switch (tag) {
       case 'IDS': {
         space(d)
-        const rcvId = d.str8()
-        const sndId = d.str8()
+        const rcvId = d.str8().slice()
+        const sndId = d.str8().slice()
         const srvDhKey = decodeDhKeyField(d, 'x25519')
         return { type: 'IDS', rcvId, sndId, srvDhKey }
       }
       case 'MSG': {
         space(d)
-        const msgId = d.str8()
+        const msgId = d.str8().slice()
         let msgTs = 0
         let msgFlags = NO_MSG_FLAGS
         if (v === 1) msgTs = d.systemTime()
@@ -213,17 +213,17 @@ export function decodeResponse(bytes: Uint8Array, version: SmpVersion): Response
           msgFlags = decodeMsgFlags(d)
           space(d)
         }
-        return { type: 'MSG', msgId, msgTs, msgFlags, encBody: d.tail() }
+        return { type: 'MSG', msgId, msgTs, msgFlags, encBody: d.tail().slice() }
       }
       case 'NID': {
         space(d)
-        const notifierId = d.str8()
+        const notifierId = d.str8().slice()
         return { type: 'NID', notifierId, srvNtfDhKey: decodeDhKeyField(d, 'x25519') }
       }
       case 'NMSG': {
         space(d)
-        const nonce = d.bytes(CB_NONCE_SIZE)
-        return { type: 'NMSG', nonce, encMeta: d.str8() }
+        const nonce = d.bytes(CB_NONCE_SIZE).slice()
+        return { type: 'NMSG', nonce, encMeta: d.str8().slice() }
       }
       case 'ERR':
         space(d)

@@ -46,7 +46,10 @@ export interface TransmissionHeader {
   readonly entityId: Uint8Array
 }
 
-/** A transmission split into its fields, nothing checked yet (the reference's `RawTransmission`). */
+/**
+ * A transmission split into its fields, nothing checked yet (the reference's `RawTransmission`).
+ * All fields are views into the decoded input.
+ */
 export interface RawTransmission extends TransmissionHeader {
   /** Signature bytes as sent (empty when unsigned; any length until checked). */
   readonly signature: Uint8Array
@@ -258,11 +261,13 @@ function receive<C>(
     if (!(error instanceof SmpBlockError)) throw error
     return { ok: false, corrId: EMPTY, entityId: EMPTY, error }
   }
-  const { corrId, entityId } = raw
+  // Results outlive the receive buffer (transports may reuse it), so they own their bytes.
+  const corrId = raw.corrId.slice()
+  const entityId = raw.entityId.slice()
   if (!equalBytes(raw.sessionId, ctx.sessionId)) {
     return { ok: false, corrId, entityId: EMPTY, error: new SmpSessionError('session id mismatch') }
   }
-  const signature = signatureFromBytes(raw.signature)
+  const signature = signatureFromBytes(raw.signature.slice())
   if (signature === null) {
     const error = new SmpBlockError(`signature of invalid length ${raw.signature.length}`)
     return { ok: false, corrId, entityId: EMPTY, error }
@@ -270,7 +275,7 @@ function receive<C>(
   try {
     const command = parse(raw.command, ctx.version)
     check(signature, entityId, command)
-    return { ok: true, corrId, entityId, signature, signed: raw.signed, command }
+    return { ok: true, corrId, entityId, signature, signed: raw.signed.slice(), command }
   } catch (error) {
     if (error instanceof SmpProtocolError) return { ok: false, corrId, entityId, error }
     throw error
