@@ -168,9 +168,14 @@ export function readRecord<T>(body: (f: Fields) => T): Read<T> {
 /** A mutable object under construction; the writer sorts its keys. */
 export type JsonRecord = Record<string, JsonValue>
 
-/** base64url with padding, as the reference writes byte strings. */
+/**
+ * base64url with padding, as the reference writes byte strings.
+ * @throws ChatEncodeError for an empty id: it would be written as `""`, which
+ * the reference's parser (at least one base64 character) rejects.
+ */
 export function bytesJson(bytes: Uint8Array, what: string): string {
   if (!(bytes instanceof Uint8Array)) throw new ChatEncodeError(`${what} must be a Uint8Array`)
+  if (bytes.length === 0) throw new ChatEncodeError(`${what} must not be empty`)
   return base64urlEncode(bytes)
 }
 

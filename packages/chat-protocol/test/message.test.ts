@@ -202,6 +202,13 @@ describe('events', () => {
     )
   })
 
+  it('refuses empty ids, which the reference could not parse back', () => {
+    expect(() => encodeChatMessageText({ event: 'x.msg.del', params: { msgId: new Uint8Array(0) } })).toThrow(
+      ChatEncodeError,
+    )
+    expect(() => encodeChatMessageText({ msgId: new Uint8Array(0), event: 'x.ok' })).toThrow(ChatEncodeError)
+  })
+
   it('lists the 32 events of v3.1 and their notification flags', () => {
     expect(CHAT_EVENT_TAGS).toHaveLength(32)
     // only the events without params decode from `{}`
