@@ -11,7 +11,6 @@
  */
 import {
   AESDecryptError,
-  type AesGcmSealed,
   CryptoKeyError,
   CryptoLargeMsgError,
   type CryptoProvider,
@@ -23,9 +22,7 @@ import {
   decodeAll,
   decodePublicKeyOf,
   decryptAEAD,
-  encode,
   encodePublicKey,
-  encryptAEAD,
   hkdf3,
   isSimplexError,
   latin1,
@@ -65,6 +62,7 @@ const IV_LEN = 16
 const ROOT_INFO = latin1('SimpleXRootRatchet')
 const CHAIN_INFO = latin1('SimpleXChainRatchet')
 const EMPTY = new Uint8Array(0)
+const HASH = 0x23 // '#', the padding filler
 
 /**
  * The sending half of a ratchet (`SndRatchet`): the peer's current ratchet public key,
@@ -320,73 +318,62 @@ export function rcEncrypt(
 ): EncryptResult {
   const snd = rc.rcSnd
   if (snd === null) throw new CERatchetStateError('the ratchet has no sending chain')
+  const len = plaintext.length
+  if (!Number.isInteger(paddedLength) || len > 0xffff || len + 2 > paddedLength) {
+    throw new CryptoLargeMsgError(`message of ${len} bytes does not fit padded length ${paddedLength}`)
+  }
   const { ck, mk, iv, ehIV } = chainKdf(provider, snd.rcCKs)
-  const header = encode(
-    (e) =>
-      encodeMsgHeader(e, {
-        msgMaxVersion: rc.rcVersion.max,
-        msgDHRs: rc.rcDHRs.publicKey,
-        msgPN: rc.rcPN,
-        msgNs: rc.rcNs,
-      }),
-    PADDED_HEADER_LEN,
-  )
-  const eh = encryptAEAD(provider, snd.rcHKs, ehIV, PADDED_HEADER_LEN, rc.rcAD, header)
-  const emHeader = encode(
-    (e) =>
-      encodeEncMessageHeader(e, {
-        ehVersion: rc.rcVersion.min,
-        ehIV,
-        ehAuthTag: eh.authTag,
-        ehBody: eh.ciphertext,
-      }),
-    FULL_HEADER_LEN,
-  )
-  const message = sealBody(provider, mk, iv, rc.rcAD, emHeader, paddedLength, plaintext)
+  const ad = rc.rcAD
+
+  // This is encodeEncRatchetMessage / encodeEncMessageHeader / pad(encodeMsgHeader) written
+  // straight into the result (the vectors check both paths): a 16 KB message is one buffer, the
+  // body padded where its ciphertext goes, with no intermediate encoders or padded copies.
+  const out = new Uint8Array(1 + FULL_HEADER_LEN + AUTH_TAG_LEN + paddedLength)
+  const view = new DataView(out.buffer)
+
+  // pad(MsgHeader, 88): u16 79 ‖ u16 maxVersion ‖ str8(SPKI DHRs) ‖ u32 PN ‖ u32 Ns ‖ '#'…
+  const spki = encodePublicKey({ alg: 'x448', publicKey: rc.rcDHRs.publicKey })
+  const header = new Uint8Array(PADDED_HEADER_LEN)
+  const hv = new DataView(header.buffer)
+  const headerLen = 2 + 1 + spki.length + 4 + 4
+  hv.setUint16(0, headerLen)
+  hv.setUint16(2, rc.rcVersion.max)
+  header[4] = spki.length
+  header.set(spki, 5)
+  hv.setUint32(5 + spki.length, rc.rcPN)
+  hv.setUint32(9 + spki.length, rc.rcNs)
+  header.fill(HASH, 2 + headerLen)
+  const eh = provider.aesGcmEncrypt(snd.rcHKs, ehIV, ad, header)
+
+  // s8(EncMessageHeader): u16 ehVersion ‖ ehIV ‖ ehAuthTag ‖ str8(ehBody)
+  out[0] = FULL_HEADER_LEN
+  view.setUint16(1, rc.rcVersion.min)
+  out.set(ehIV, 3)
+  out.set(eh.authTag, 3 + IV_LEN)
+  out[3 + IV_LEN + AUTH_TAG_LEN] = PADDED_HEADER_LEN
+  out.set(eh.ciphertext, 4 + IV_LEN + AUTH_TAG_LEN)
+  const emHeader = out.subarray(1, 1 + FULL_HEADER_LEN)
+
+  // emAuthTag ‖ tail(emBody), the body AES-GCM over pad(plaintext) with AD ‖ emHeader
+  const tagAt = 1 + FULL_HEADER_LEN
+  const body = out.subarray(tagAt + AUTH_TAG_LEN)
+  body[0] = len >>> 8
+  body[1] = len & 0xff
+  body.set(plaintext, 2)
+  body.fill(HASH, 2 + len)
+  const bodyAd = new Uint8Array(ad.length + FULL_HEADER_LEN)
+  bodyAd.set(ad)
+  bodyAd.set(emHeader, ad.length)
+  const sealed = provider.aesGcmEncrypt(mk, iv, bodyAd, body)
+  out.set(sealed.authTag, tagAt)
+  body.set(sealed.ciphertext)
+
   const state = freezeRatchet({
     ...rc,
     rcSnd: Object.freeze({ ...snd, rcCKs: ck }),
     rcNs: (rc.rcNs + 1) >>> 0,
   })
-  return { message, state }
-}
-
-/**
- * Encrypt the padded body straight into the output message: the plaintext is padded in the
- * place its ciphertext goes, so the ~16 KB body is written into the result buffer once and
- * copied once, and no separate padded buffer is allocated. Produces exactly
- * `encodeEncRatchetMessage({ emHeader, emAuthTag, emBody })`.
- */
-function sealBody(
-  provider: CryptoProvider,
-  mk: Uint8Array,
-  iv: Uint8Array,
-  ad: Uint8Array,
-  emHeader: Uint8Array,
-  paddedLength: number,
-  plaintext: Uint8Array,
-): Uint8Array {
-  const len = plaintext.length
-  if (!Number.isInteger(paddedLength) || len > 0xffff || len + 2 > paddedLength) {
-    throw new CryptoLargeMsgError(`message of ${len} bytes does not fit padded length ${paddedLength}`)
-  }
-  const tagAt = 1 + emHeader.length
-  const bodyAt = tagAt + AUTH_TAG_LEN
-  const out = new Uint8Array(bodyAt + paddedLength)
-  out[0] = emHeader.length
-  out.set(emHeader, 1)
-  const body = out.subarray(bodyAt)
-  body[0] = len >>> 8
-  body[1] = len & 0xff
-  body.set(plaintext, 2)
-  body.fill(0x23, 2 + len) // '#'
-  const bodyAd = new Uint8Array(ad.length + emHeader.length)
-  bodyAd.set(ad)
-  bodyAd.set(emHeader, ad.length)
-  const sealed: AesGcmSealed = provider.aesGcmEncrypt(mk, iv, bodyAd, body)
-  out.set(sealed.authTag, tagAt)
-  body.set(sealed.ciphertext)
-  return out
+  return { message: out, state }
 }
 
 /**
@@ -480,100 +467,16 @@ export function rcDecrypt(
   } catch (cause) {
     throw new CryptoHeaderError(`invalid ratchet message: ${errorMessage(cause)}`, { cause })
   }
-
-  const openHeader = (hk: Uint8Array): MsgHeader | undefined => {
-    let padded: Uint8Array
-    try {
-      padded = decryptAEAD(provider, hk, encHdr.ehIV, rc.rcAD, encHdr.ehBody, encHdr.ehAuthTag)
-    } catch (cause) {
-      // Any failure to open (wrong key, bad tag, bad padding) means "not this key".
-      if (isSimplexError(cause)) return undefined
-      throw cause
-    }
-    try {
-      return decodeMsgHeader(new Decoder(padded))
-    } catch (cause) {
-      throw new CryptoHeaderError(`invalid ratchet message header: ${errorMessage(cause)}`, { cause })
-    }
-  }
-
-  const openBody = (
-    mk: Uint8Array,
-    iv: Uint8Array,
-  ): { ok: true; plaintext: Uint8Array } | ReturnedFailure => {
-    const bodyAd = new Uint8Array(rc.rcAD.length + encMsg.emHeader.length)
-    bodyAd.set(rc.rcAD)
-    bodyAd.set(encMsg.emHeader, rc.rcAD.length)
-    try {
-      return { ok: true, plaintext: decryptAEAD(provider, mk, iv, bodyAd, encMsg.emBody, encMsg.emAuthTag) }
-    } catch (cause) {
-      if (
-        cause instanceof AESDecryptError ||
-        cause instanceof CryptoLargeMsgError ||
-        cause instanceof CryptoKeyError
-      ) {
-        return { ok: false, error: cause }
-      }
-      throw cause
-    }
-  }
-
-  const fromChain = (step: RatchetStep, hdr: MsgHeader): DecryptResult => {
-    let rc1 = rc
-    let smks1: SkippedGroup | null = null
-    if (step === 'advance') {
-      const s = skipMessageKeys(provider, rc, hdr.msgPN)
-      if (!s.ok) throw s.error
-      const rcS = s.state
-      smks1 = s.skipped
-      const next = options.generateDhKeyPair?.() ?? provider.generateDhKeyPair('x448')
-      const r = rootKdf(provider, rcS.rcRK, hdr.msgDHRs, rcS.rcDHRs.privateKey)
-      const s2 = rootKdf(provider, r.rk, hdr.msgDHRs, next.privateKey)
-      rc1 = freezeRatchet({
-        ...rcS,
-        rcDHRs: next,
-        rcRK: s2.rk,
-        rcSnd: Object.freeze({ rcDHRr: hdr.msgDHRs, rcCKs: s2.ck, rcHKs: rcS.rcNHKs }),
-        rcRcv: Object.freeze({ rcCKr: r.ck, rcHKr: rcS.rcNHKr }),
-        rcPN: rc.rcNs,
-        rcNs: 0,
-        rcNr: 0,
-        rcNHKs: s2.nhk,
-        rcNHKr: r.nhk,
-      })
-    }
-    const s = skipMessageKeys(provider, rc1, hdr.msgNs)
-    if (!s.ok) return { ok: false, error: s.error, state: rc1, skippedDiff: addDiff(smks1, null) }
-    const rc2 = s.state
-    const diff = addDiff(smks1, s.skipped)
-    const rcv = rc2.rcRcv
-    if (rcv === null) {
-      return {
-        ok: false,
-        error: new CERatchetStateError('no receiving chain'),
-        state: rc2,
-        skippedDiff: diff,
-      }
-    }
-    const { ck, mk, iv } = chainKdf(provider, rcv.rcCKr)
-    const body = openBody(mk, iv)
-    const state = freezeRatchet({
-      ...rc2,
-      rcRcv: Object.freeze({ ...rcv, rcCKr: ck }),
-      rcNr: (rc2.rcNr + 1) >>> 0,
-    })
-    return body.ok
-      ? { ok: true, plaintext: body.plaintext, state, skippedDiff: diff }
-      : { ok: false, error: body.error, state, skippedDiff: diff }
-  }
+  const ctx: DecryptContext = { provider, rc, encMsg, encHdr, options }
 
   // Stored skipped keys first: the first header key that opens the header decides.
-  for (const group of groupSkippedKeys(skipped)) {
-    const hdr = openHeader(group.headerKey)
+  const groups = Array.isArray(skipped) && skipped.length === 0 ? [] : groupSkippedKeys(skipped)
+  for (const group of groups) {
+    const hdr = openHeader(ctx, group.headerKey)
     if (hdr === undefined) continue
     const stored = group.keys.get(hdr.msgNs)
     if (stored !== undefined) {
-      const body = openBody(stored.messageKey, stored.iv)
+      const body = openBody(ctx, stored.messageKey, stored.iv)
       const skippedDiff: SkippedMsgDiff = Object.freeze({
         type: 'remove',
         headerKey: group.headerKey,
@@ -584,19 +487,116 @@ export function rcDecrypt(
         : { ok: false, error: body.error, state: rc, skippedDiff }
     }
     if (rc.rcRcv !== null && provider.constantTimeEqual(group.headerKey, rc.rcRcv.rcHKr)) {
-      return fromChain('same', hdr)
+      return fromChain(ctx, 'same', hdr)
     }
-    if (provider.constantTimeEqual(group.headerKey, rc.rcNHKr)) return fromChain('advance', hdr)
+    if (provider.constantTimeEqual(group.headerKey, rc.rcNHKr)) return fromChain(ctx, 'advance', hdr)
     throw new CERatchetHeaderError('the header opens with a stored key of a chain that is no longer current')
   }
 
   if (rc.rcRcv !== null) {
-    const hdr = openHeader(rc.rcRcv.rcHKr)
-    if (hdr !== undefined) return fromChain('same', hdr)
+    const hdr = openHeader(ctx, rc.rcRcv.rcHKr)
+    if (hdr !== undefined) return fromChain(ctx, 'same', hdr)
   }
-  const hdr = openHeader(rc.rcNHKr)
+  const hdr = openHeader(ctx, rc.rcNHKr)
   if (hdr === undefined) throw new CERatchetHeaderError('no header key opens the message header')
-  return fromChain('advance', hdr)
+  return fromChain(ctx, 'advance', hdr)
+}
+
+/** What one `rcDecrypt` call works on. */
+interface DecryptContext {
+  readonly provider: CryptoProvider
+  readonly rc: Ratchet
+  readonly encMsg: EncRatchetMessage
+  readonly encHdr: EncMessageHeader
+  readonly options: DecryptOptions
+}
+
+/** The header opened with `hk`, or `undefined` when `hk` does not open it. */
+function openHeader(ctx: DecryptContext, hk: Uint8Array): MsgHeader | undefined {
+  const { encHdr } = ctx
+  let padded: Uint8Array
+  try {
+    padded = decryptAEAD(ctx.provider, hk, encHdr.ehIV, ctx.rc.rcAD, encHdr.ehBody, encHdr.ehAuthTag)
+  } catch (cause) {
+    // Any failure to open (wrong key, bad tag, bad padding) means "not this key".
+    if (isSimplexError(cause)) return undefined
+    throw cause
+  }
+  try {
+    return decodeMsgHeader(new Decoder(padded))
+  } catch (cause) {
+    throw new CryptoHeaderError(`invalid ratchet message header: ${errorMessage(cause)}`, { cause })
+  }
+}
+
+/** Open the body; its failures are returned, as the reference does. */
+function openBody(
+  ctx: DecryptContext,
+  mk: Uint8Array,
+  iv: Uint8Array,
+): { ok: true; plaintext: Uint8Array } | ReturnedFailure {
+  const { rc, encMsg } = ctx
+  const bodyAd = new Uint8Array(rc.rcAD.length + encMsg.emHeader.length)
+  bodyAd.set(rc.rcAD)
+  bodyAd.set(encMsg.emHeader, rc.rcAD.length)
+  try {
+    return { ok: true, plaintext: decryptAEAD(ctx.provider, mk, iv, bodyAd, encMsg.emBody, encMsg.emAuthTag) }
+  } catch (cause) {
+    if (
+      cause instanceof AESDecryptError ||
+      cause instanceof CryptoLargeMsgError ||
+      cause instanceof CryptoKeyError
+    ) {
+      return { ok: false, error: cause }
+    }
+    throw cause
+  }
+}
+
+/** Continue on the current receiving chain ("same") or after a DH ratchet step ("advance"). */
+function fromChain(ctx: DecryptContext, step: RatchetStep, hdr: MsgHeader): DecryptResult {
+  const { provider, rc } = ctx
+  let rc1 = rc
+  let smks1: SkippedGroup | null = null
+  if (step === 'advance') {
+    const s = skipMessageKeys(provider, rc, hdr.msgPN)
+    if (!s.ok) throw s.error
+    const rcS = s.state
+    smks1 = s.skipped
+    const next = ctx.options.generateDhKeyPair?.() ?? provider.generateDhKeyPair('x448')
+    const r = rootKdf(provider, rcS.rcRK, hdr.msgDHRs, rcS.rcDHRs.privateKey)
+    const s2 = rootKdf(provider, r.rk, hdr.msgDHRs, next.privateKey)
+    rc1 = freezeRatchet({
+      ...rcS,
+      rcDHRs: next,
+      rcRK: s2.rk,
+      rcSnd: Object.freeze({ rcDHRr: hdr.msgDHRs, rcCKs: s2.ck, rcHKs: rcS.rcNHKs }),
+      rcRcv: Object.freeze({ rcCKr: r.ck, rcHKr: rcS.rcNHKr }),
+      rcPN: rc.rcNs,
+      rcNs: 0,
+      rcNr: 0,
+      rcNHKs: s2.nhk,
+      rcNHKr: r.nhk,
+    })
+  }
+  const s = skipMessageKeys(provider, rc1, hdr.msgNs)
+  if (!s.ok) return { ok: false, error: s.error, state: rc1, skippedDiff: addDiff(smks1, null) }
+  const rc2 = s.state
+  const diff = addDiff(smks1, s.skipped)
+  const rcv = rc2.rcRcv
+  if (rcv === null) {
+    return { ok: false, error: new CERatchetStateError('no receiving chain'), state: rc2, skippedDiff: diff }
+  }
+  const { ck, mk, iv } = chainKdf(provider, rcv.rcCKr)
+  const body = openBody(ctx, mk, iv)
+  const state = freezeRatchet({
+    ...rc2,
+    rcRcv: Object.freeze({ ...rcv, rcCKr: ck }),
+    rcNr: (rc2.rcNr + 1) >>> 0,
+  })
+  return body.ok
+    ? { ok: true, plaintext: body.plaintext, state, skippedDiff: diff }
+    : { ok: false, error: body.error, state, skippedDiff: diff }
 }
 
 type ReturnedFailure = { ok: false; error: RatchetReturnedError }
