@@ -61,7 +61,6 @@ function webLocks(): WebLocks | undefined {
 
 class IdbState implements CommittedState {
   private readonly prefixes = new Map<string, Uint8Array>()
-  private db: IDBDatabase | undefined
   private readonly locks: WebLocks | undefined
 
   constructor(
@@ -160,9 +159,12 @@ class IdbState implements CommittedState {
     }
   }
 
-  private async database(): Promise<IDBDatabase> {
-    if (this.db === undefined) this.db = await this.store('readonly', (s) => s.transaction.db)
-    return this.db
+  /**
+   * The connection idb-keyval holds. Not cached: idb-keyval reopens after the
+   * browser closes a connection on its own, and commits must follow it.
+   */
+  private database(): Promise<IDBDatabase> {
+    return this.store('readonly', (s) => s.transaction.db)
   }
 
   async commit(writes: Write[]): Promise<void> {

@@ -59,7 +59,7 @@ function u64(n: bigint): Uint8Array {
  * Encode `parts` as one ordered key (see the module comment for the format).
  * @throws {InvalidKeyError} a number that is not a safe non-negative integer, a bigint outside 0 … 2^64−1, a string with a lone surrogate
  */
-export function encodeKey(...parts: KeyPart[]): Uint8Array {
+export function encodeKey(...parts: KeyPart[]): Uint8Array<ArrayBuffer> {
   const chunks: Uint8Array[] = []
   for (const [i, p] of parts.entries()) {
     if (typeof p === 'number') {
