@@ -424,17 +424,22 @@ export function verifyCommandAuth(
   queue: QueueAuthKeys | undefined,
 ): boolean {
   const { signature, signed, command } = t
-  const maybeKey = (key: PublicVerifyKey | undefined): boolean =>
-    key === undefined ? signature === undefined : verifySignature(crypto, key, signature, signed)
   switch (command.type) {
     case 'NEW':
       return verifySignature(crypto, command.rcvAuthKey, signature, signed)
     case 'PING':
       return true
     case 'SEND':
-      return queue === undefined ? dummyVerify(crypto, signature, signed) : maybeKey(queue.senderKey)
+      if (queue === undefined) return dummyVerify(crypto, signature, signed)
+      // an unsecured queue takes only unsigned messages (confirmations)
+      return queue.senderKey === undefined
+        ? signature === undefined
+        : verifySignature(crypto, queue.senderKey, signature, signed)
     case 'NSUB':
-      return queue === undefined ? dummyVerify(crypto, signature, signed) : maybeKey(queue.notifierKey)
+      // a queue without notifier credentials has no notifier id: the lookup itself fails
+      return queue?.notifierKey === undefined
+        ? dummyVerify(crypto, signature, signed)
+        : verifySignature(crypto, queue.notifierKey, signature, signed)
     default:
       return queue === undefined
         ? dummyVerify(crypto, signature, signed)

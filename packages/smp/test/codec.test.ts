@@ -225,6 +225,27 @@ describe('transmissions', () => {
     expect(verifyCommandAuth(crypto, forged, undefined)).toBe(false)
   })
 
+  it('authorizes NSUB only with the notifier key of a queue that has one', () => {
+    const ntf = crypto.generateSignKeyPair('ed25519')
+    const nsub = parseCommandTransmission(
+      encodeCommandTransmission(
+        sessionId,
+        { corrId: enc('5'), entityId: sid, command: { type: 'NSUB' } },
+        4,
+        {
+          crypto,
+          key: ntf,
+        },
+      ),
+      { sessionId, version: 4 },
+    )
+    if (!nsub.ok) throw nsub.error
+    expect(verifyCommandAuth(crypto, nsub, { recipientKey: rcv, notifierKey: ntf })).toBe(true)
+    expect(verifyCommandAuth(crypto, nsub, { recipientKey: ntf })).toBe(false)
+    expect(verifyCommandAuth(crypto, nsub, { recipientKey: rcv, notifierKey: rcv })).toBe(false)
+    expect(verifyCommandAuth(crypto, { ...nsub, signature: undefined }, { recipientKey: rcv })).toBe(false)
+  })
+
   it('verifySignature: false when unsigned or algorithms differ; dummyVerify is always false', () => {
     for (const p of [nobleCrypto, nativeCrypto]) {
       const sig = { alg: 'ed448' as const, bytes: p.sign('ed448', snd.privateKey, enc('m')) }
