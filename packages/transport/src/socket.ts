@@ -13,6 +13,9 @@ import { BlockChannel, type BlockLink } from './transport'
 /** How long a graceful close waits for the peer before the socket is destroyed. */
 const CLOSE_GRACE_MS = 2000
 
+/** Bytes a writer may queue on the socket before a send waits for it to drain. */
+const WRITE_BUFFER_LIMIT = 256 * 1024
+
 /**
  * Attach a block channel to a connected socket. The socket gets TCP_NODELAY,
  * since every block is a complete unit the peer is waiting for.
@@ -30,7 +33,10 @@ export function socketChannel(
           reject(new ConnectionClosedError('connection closed'))
           return
         }
-        if (socket.write(block)) {
+        socket.write(block)
+        // a writer may run ahead of the kernel by a few blocks: waiting for 'drain' after every
+        // 16 KiB block (the stream's default high-water mark) would make throughput latency-bound
+        if (socket.writableLength <= WRITE_BUFFER_LIMIT) {
           resolve()
           return
         }
