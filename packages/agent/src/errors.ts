@@ -12,7 +12,10 @@
  */
 import { SimplexError } from '@simplex-ts/core'
 
-/** Base of every error raised by `@simplex-ts/agent`. */
+/**
+ * Base of every error raised by `@simplex-ts/agent`.
+ * @see ../shared/spec/agent.md §7.6
+ */
 export abstract class AgentError extends SimplexError {
   override readonly layer = 'agent'
 }

@@ -42,7 +42,10 @@ import {
   groupSkippedKeys,
 } from './ratchet/skipped'
 
-/** The e2e ratchet version of simplexmq v3.1 (`e2eEncryptVersion`). */
+/**
+ * The e2e ratchet version of simplexmq v3.1 (`e2eEncryptVersion`).
+ * @see ../shared/spec/agent.md §2
+ */
 export const E2E_ENCRYPT_VERSION = 1
 /** Supported e2e ratchet versions, 1–1 (`e2eEncryptVRange`). @see ../shared/spec/agent.md §2 */
 export const E2E_ENCRYPT_VRANGE: VersionRange = Object.freeze({ min: 1, max: 1 })
@@ -50,7 +53,10 @@ export const E2E_ENCRYPT_VRANGE: VersionRange = Object.freeze({ min: 1, max: 1 }
 export const MAX_SKIP = 512
 /** Padded length of the message header before encryption (`paddedHeaderLen`). @see ../shared/spec/agent.md §7.5 */
 export const PADDED_HEADER_LEN = 88
-/** Length of an encoded {@link EncMessageHeader}: 2 + 16 + 16 + 1 + 88 (`fullHeaderLen`). */
+/**
+ * Length of an encoded {@link EncMessageHeader}: 2 + 16 + 16 + 1 + 88 (`fullHeaderLen`).
+ * @see ../shared/spec/agent.md §7.5
+ */
 export const FULL_HEADER_LEN = 123
 /** Padded plaintext length of confirmations / connection info (`e2eEncConnInfoLength`). @see ../shared/spec/agent.md §7.7 */
 export const E2E_ENC_CONN_INFO_LENGTH = 14848
@@ -240,7 +246,10 @@ export function decodeEncRatchetMessage(d: Decoder): EncRatchetMessage {
   return { emHeader, emAuthTag, emBody }
 }
 
-/** Output of {@link rootKdf}: new root key, chain key, next header key (32 bytes each). */
+/**
+ * Output of {@link rootKdf}: new root key, chain key, next header key (32 bytes each).
+ * @see ../shared/spec/agent.md §7.3
+ */
 export interface RootKdfOutput {
   /** The new root key. */
   readonly rk: Uint8Array
@@ -267,7 +276,10 @@ export function rootKdf(
   return { rk: rk1.slice(), ck: ck.slice(), nhk: nhk.slice() }
 }
 
-/** Output of {@link chainKdf}. */
+/**
+ * Output of {@link chainKdf}.
+ * @see ../shared/spec/agent.md §7.3
+ */
 export interface ChainKdfOutput {
   /** The next chain key (32 bytes). */
   readonly ck: Uint8Array
@@ -293,7 +305,10 @@ function freezeRatchet(rc: Ratchet): Ratchet {
   return Object.freeze(rc)
 }
 
-/** Result of {@link rcEncrypt}. */
+/**
+ * Result of {@link rcEncrypt}.
+ * @see ../shared/spec/agent.md §7.5
+ */
 export interface EncryptResult {
   /** The {@link EncRatchetMessage}: `1 + 123 + 16 + paddedLength` bytes. */
   readonly message: Uint8Array
@@ -380,6 +395,7 @@ export function rcEncrypt(
  * Errors `rcDecrypt` returns (rather than throws) together with the state the reference agent
  * saves: `CERatchetEarlierMessage`, `CERatchetDuplicateMessage`, `CERatchetTooManySkipped`,
  * `CERatchetState`, and the body's `AESDecryptError` / `CryptoLargeMsgError` / `CryptoKeyError`.
+ * @see ../shared/spec/agent.md §7.6
  */
 export type RatchetReturnedError =
   | CERatchetEarlierMessageError
@@ -396,6 +412,7 @@ export type RatchetReturnedError =
  *
  * The v3.1 agent saves `state` and `skippedDiff` for a returned error too, before reporting it;
  * do the same for wire-identical behaviour. For a duplicate nothing changes.
+ * @see ../shared/spec/agent.md §7.6
  */
 export type DecryptResult =
   | {
@@ -412,7 +429,10 @@ export type DecryptResult =
       readonly skippedDiff: SkippedMsgDiff
     }
 
-/** Options of {@link rcDecrypt}. */
+/**
+ * Options of {@link rcDecrypt}.
+ * @see ../shared/spec/agent.md §7.6
+ */
 export interface DecryptOptions {
   /**
    * Source of the new ratchet key pair of a DH ratchet step;

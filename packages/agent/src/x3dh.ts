@@ -114,17 +114,26 @@ export function parseE2ERatchetParamsUri(text: string): E2ERatchetParamsUri {
   return { versionRange, key1, key2 }
 }
 
-/** The version-range form of params, as published by the initiator (`toVersionRangeT`). */
+/**
+ * The version-range form of params, as published by the initiator (`toVersionRangeT`).
+ * @see ../shared/spec/agent.md §7.1
+ */
 export function e2eParamsToUri(p: E2ERatchetParams, versionRange: VersionRange): E2ERatchetParamsUri {
   return { versionRange, key1: p.key1, key2: p.key2 }
 }
 
-/** Params at one agreed version (`toVersionT`). */
+/**
+ * Params at one agreed version (`toVersionT`).
+ * @see ../shared/spec/agent.md §7.1
+ */
 export function e2eParamsAtVersion(p: E2ERatchetParamsUri, version: number): E2ERatchetParams {
   return { version, key1: p.key1, key2: p.key2 }
 }
 
-/** Key pairs and public parameters made by {@link generateE2EParams}. */
+/**
+ * Key pairs and public parameters made by {@link generateE2EParams}.
+ * @see ../shared/spec/agent.md §7.1
+ */
 export interface GeneratedE2EParams {
   /** Private key 1 (with its public key). */
   readonly keyPair1: KeyPair<'x448'>

@@ -20,6 +20,7 @@ const FORMAT = 1
 /**
  * Write a state in the compact binary form.
  * @throws EncodeError when a field exceeds its length prefix.
+ * @see ../shared/spec/agent.md §7.4
  */
 export function encodeRatchet(e: Encoder, rc: Ratchet): Encoder {
   e.u8(MAGIC).u8(FORMAT).versionRange(rc.rcVersion).large(rc.rcAD)
@@ -33,6 +34,7 @@ export function encodeRatchet(e: Encoder, rc: Ratchet): Encoder {
  * Read a state written by {@link encodeRatchet}. Byte fields are copied out of the input.
  * @throws DecodeError on a bad tag, an unknown format version, truncation, or key sizes that
  *   are not X448 (56) / 32-byte keys.
+ * @see ../shared/spec/agent.md §7.4
  */
 export function decodeRatchet(d: Decoder): Ratchet {
   if (d.u8() !== MAGIC) d.fail('not a ratchet state')

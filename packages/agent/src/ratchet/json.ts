@@ -22,7 +22,10 @@ import {
 } from '@simplex-ts/core'
 import type { Ratchet, RcvRatchet, SndRatchet } from '../ratchet'
 
-/** The JSON value of a ratchet state, as {@link ratchetToJson} builds it. */
+/**
+ * The JSON value of a ratchet state, as {@link ratchetToJson} builds it.
+ * @see ../shared/spec/archive.md §2.1
+ */
 export interface RatchetJson {
   rcVersion: [number, number]
   rcAD: string

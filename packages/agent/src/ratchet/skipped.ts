@@ -15,6 +15,7 @@ import { type Decoder, type Encoder, toHex } from '@simplex-ts/core'
 /**
  * One stored key of a skipped message (a row of the reference's `skipped_messages` table).
  * All byte arrays are treated as immutable.
+ * @see ../shared/spec/agent.md §7.6
  */
 export interface SkippedMessageKey {
   /** Header key of the receiving chain the message belongs to (32 bytes). */
@@ -38,10 +39,16 @@ export type SkippedMsgDiff =
   | { readonly type: 'remove'; readonly headerKey: Uint8Array; readonly msgN: number }
   | { readonly type: 'add'; readonly keys: readonly SkippedMessageKey[] }
 
-/** The diff that changes nothing. */
+/**
+ * The diff that changes nothing.
+ * @see ../shared/spec/agent.md §7.6
+ */
 export const NO_SKIPPED_CHANGE: SkippedMsgDiff = Object.freeze({ type: 'none' })
 
-/** Skipped keys of one header key, indexed by message number. */
+/**
+ * Skipped keys of one header key, indexed by message number.
+ * @see ../shared/spec/agent.md §7.6
+ */
 export interface SkippedHeaderKeys {
   /** The header key. */
   readonly headerKey: Uint8Array
@@ -53,6 +60,7 @@ export interface SkippedHeaderKeys {
  * Group stored keys by header key, in ascending byte order of header keys: the order in which
  * the reference tries them (a later row for the same header key and number replaces an earlier one).
  * Lowercase hex sorts exactly as the bytes do, prefixes first.
+ * @see ../shared/spec/agent.md §7.6
  */
 export function groupSkippedKeys(skipped: Iterable<SkippedMessageKey>): SkippedHeaderKeys[] {
   const byHex = new Map<string, { headerKey: Uint8Array; keys: Map<number, SkippedMessageKey> }>()
