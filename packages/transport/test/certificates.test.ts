@@ -12,6 +12,7 @@ import {
   CertificateInFutureError,
   EmptyChainError,
   InvalidSignatureError,
+  LeafNotV3Error,
   NotAnAuthorityError,
   UnknownCAError,
 } from '../src/index'
@@ -27,7 +28,14 @@ import {
   validateServerChain,
   writeServerCredentials,
 } from '../src/node'
-import { encodeCertificate, encodeTbsCertificate, serverExtensions } from '../src/x509'
+import { integer, sequence, time } from '../src/asn1'
+import {
+  algorithmIdentifier,
+  encodeCertificate,
+  encodeName,
+  encodeTbsCertificate,
+  serverExtensions,
+} from '../src/x509'
 
 const hasOpenssl = (() => {
   try {
@@ -162,6 +170,28 @@ describe.each(['ed448', 'ed25519'] as const)('%s credentials as smp-server init 
     const hash = new Uint8Array(createHash('sha256').update(ca).digest())
     expect(() => validateServerChain([leaf, ca], hash)).toThrow(NotAnAuthorityError)
     expect(new X509Certificate(derToPem(ca)).ca).toBe(false)
+  })
+
+  it('rejects an online certificate that is not X.509 v3 (LeafNotV3)', () => {
+    const caKey = createPrivateKey(creds.caKey!)
+    const { publicKey } = alg === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ed448')
+    const spki = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }))
+    const ca = parseCertificate(pemToDer(creds.caCertificate))
+    const now = Date.now()
+    // v1: no version field, no extensions
+    const tbs = sequence(
+      integer(Uint8Array.of(7)),
+      algorithmIdentifier(alg),
+      ca.subject,
+      sequence(time(new Date(now - 1000)), time(new Date(now + 86_400_000))),
+      encodeName({ commonName: 'v1' }),
+      spki,
+    )
+    const leaf = encodeCertificate(tbs, alg, new Uint8Array(sign(null, tbs, caKey)))
+    expect(parseCertificate(leaf).version).toBe(1)
+    expect(() => validateServerChain([leaf, pemToDer(creds.caCertificate)], creds.keyHash)).toThrow(
+      LeafNotV3Error,
+    )
   })
 
   it('re-issues the online certificate under the same identity', () => {
