@@ -111,6 +111,26 @@ describe.each(PROVIDERS)('$name provider', (p) => {
     })
   })
 
+  it('follows a key array changed in place (no stale parsed key is reused)', () => {
+    const a = p.generateSignKeyPair('ed25519')
+    const b = q.generateSignKeyPair('ed25519')
+    const msg = utf8('same array, new key')
+    const key = a.privateKey.slice()
+    expect(p.sign('ed25519', key, msg)).toEqual(q.sign('ed25519', a.privateKey, msg))
+    key.set(b.privateKey)
+    expect(p.sign('ed25519', key, msg)).toEqual(q.sign('ed25519', b.privateKey, msg))
+    expect(p.signPublicKey('ed25519', key)).toEqual(b.publicKey)
+    // the same 32 bytes read as an X25519 scalar are a different key
+    expect(p.dhPublicKey('x25519', key)).toEqual(q.dhPublicKey('x25519', b.privateKey.slice()))
+    const pub = a.publicKey.slice()
+    const sig = p.sign('ed25519', b.privateKey, msg)
+    expect(p.verify('ed25519', pub, msg, sig)).toBe(false)
+    pub.set(b.publicKey)
+    expect(p.verify('ed25519', pub, msg, sig)).toBe(true)
+    // a freshly generated key signs as the other provider does with the same bytes
+    expect(p.sign('ed25519', a.privateKey, msg)).toEqual(q.sign('ed25519', a.privateKey.slice(), msg))
+  })
+
   describe.each(DH_ALGS)('%s', (alg) => {
     it('agrees on DH both ways and across providers', () => {
       for (let i = 0; i < 5; i++) {

@@ -16,6 +16,7 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  generateKeyPairSync,
   hkdfSync,
   randomFillSync,
   sign as nodeSign,
@@ -28,7 +29,6 @@ import { cryptoBoxBeforeNm, secretbox, secretboxOpen } from './nacl'
 import {
   AUTH_TAG_SIZE,
   HKDF_SHA512_MAX,
-  PRIVATE_KEY_SIZE,
   PUBLIC_KEY_SIZE,
   SIGNATURE_SIZE,
   algName,
@@ -57,30 +57,58 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 }
 
+/**
+ * Parsed KeyObjects, keyed by the caller's key array. Importing a raw key costs a
+ * scalar multiplication (OpenSSL derives the public point), more than the signature
+ * itself, and callers sign and verify with the same stored key again and again.
+ * Each entry keeps a copy of the bytes it was built from, so a key array changed in
+ * place is re-imported instead of reusing a stale object; entries die with the array.
+ */
+interface CachedKey {
+  readonly alg: KeyAlg
+  readonly raw: Uint8Array
+  readonly key: KeyObject
+}
+const privateKeys = new WeakMap<Uint8Array, CachedKey>()
+const publicKeys = new WeakMap<Uint8Array, CachedKey>()
+
+function cached(cache: WeakMap<Uint8Array, CachedKey>, alg: KeyAlg, raw: Uint8Array, make: () => KeyObject) {
+  const hit = cache.get(raw)
+  if (hit !== undefined && hit.alg === alg && timingSafeEqual(hit.raw, raw)) return hit.key
+  const key = make()
+  cache.set(raw, { alg, raw: raw.slice(), key })
+  return key
+}
+
 function privateKeyObject(alg: KeyAlg, raw: Uint8Array): KeyObject {
   checkPrivateKey(alg, raw)
-  return createPrivateKey({
-    key: asBuffer(withPrefix(PKCS8_PREFIX[alg], raw)),
-    format: 'der',
-    type: 'pkcs8',
-  })
+  return cached(privateKeys, alg, raw, () =>
+    createPrivateKey({ key: asBuffer(withPrefix(PKCS8_PREFIX[alg], raw)), format: 'der', type: 'pkcs8' }),
+  )
 }
 
 function publicKeyObject(alg: KeyAlg, raw: Uint8Array): KeyObject {
   checkPublicKey(alg, raw)
-  return createPublicKey({ key: asBuffer(withPrefix(SPKI_PREFIX[alg], raw)), format: 'der', type: 'spki' })
+  return cached(publicKeys, alg, raw, () =>
+    createPublicKey({ key: asBuffer(withPrefix(SPKI_PREFIX[alg], raw)), format: 'der', type: 'spki' }),
+  )
 }
 
-/** Raw public key of a public or private KeyObject. */
-function rawPublicKey(alg: KeyAlg, key: KeyObject): Uint8Array {
-  const pub = key.type === 'private' ? createPublicKey(key) : key
-  const der = pub.export({ format: 'der', type: 'spki' })
-  return bytes(der.subarray(SPKI_PREFIX[alg].length))
+/** The raw public key held by a private KeyObject (JWK export is far cheaper than DER here). */
+function rawPublicKey(key: KeyObject): Uint8Array {
+  const { x } = key.export({ format: 'jwk' })
+  return bytes(Buffer.from(x!, 'base64url'))
 }
 
 function generateKeyPair<A extends KeyAlg>(alg: A): KeyPair<A> {
-  const privateKey = randomBytes(PRIVATE_KEY_SIZE[alg])
-  return { alg, publicKey: rawPublicKey(alg, privateKeyObject(alg, privateKey)), privateKey }
+  // OpenSSL's own generation (clamped scalars for X25519/X448) is cheaper than importing random bytes.
+  // (The four overloads differ only in the algorithm literal; one of them types the call.)
+  const { privateKey: key } = generateKeyPairSync(alg as 'ed25519')
+  const { d, x } = key.export({ format: 'jwk' })
+  const privateKey = bytes(Buffer.from(d!, 'base64url'))
+  const publicKey = bytes(Buffer.from(x!, 'base64url'))
+  privateKeys.set(privateKey, { alg, raw: privateKey.slice(), key })
+  return { alg, publicKey, privateKey }
 }
 
 function randomBytes(length: number): Uint8Array {
@@ -125,7 +153,7 @@ export const nativeCrypto: CryptoProvider = {
 
   signPublicKey(alg, privateKey) {
     checkSignAlg(alg)
-    return rawPublicKey(alg, privateKeyObject(alg, privateKey))
+    return rawPublicKey(privateKeyObject(alg, privateKey))
   },
 
   sign(alg, privateKey, message) {
@@ -150,7 +178,7 @@ export const nativeCrypto: CryptoProvider = {
 
   dhPublicKey(alg, privateKey) {
     checkDhAlg(alg)
-    return rawPublicKey(alg, privateKeyObject(alg, privateKey))
+    return rawPublicKey(privateKeyObject(alg, privateKey))
   },
 
   dh(alg, privateKey, publicKey) {
