@@ -61,14 +61,16 @@ export const readInteger: Read<number> = (v, path) => {
   }
   if (!(v instanceof JsonNumber)) return mismatch(path, 'Number', v)
   if (v.exponent > 1024n) invalid(path, 'found a number with exponent above 1024')
-  let c = v.coefficient
-  let e = v.exponent
-  while (e < 0n && c !== 0n && c % 10n === 0n) {
-    c /= 10n
-    e++
+  const c = v.coefficient
+  const e = v.exponent
+  let n = 0n
+  if (c !== 0n) {
+    const digits = (c < 0n ? -c : c).toString()
+    const zeros = BigInt(digits.length - digits.replace(/0+$/, '').length)
+    // an integer iff the trailing zeros of the coefficient cover a negative exponent
+    if (e + zeros < 0n) invalid(path, `unexpected floating number ${v.text}`)
+    n = e < 0n ? c / 10n ** -e : c * 10n ** e
   }
-  if (e < 0n && c !== 0n) invalid(path, `unexpected floating number ${v.text}`)
-  const n = e < 0n ? 0n : c * 10n ** e
   if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
     throw new ChatDecodeError('RANGE', path, `integer ${n} exceeds the supported range`)
   }

@@ -172,9 +172,14 @@ function fromCodeUnits(units: readonly number[] | Uint8Array, start: number, end
   return s
 }
 
-/** Decode the body of a string that left aeson's fast path: escapes, then UTF-8 validated by hand. */
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Decode the body of a string that left aeson's fast path: escapes, and UTF-8
+ * validated strictly between them (a fatal WHATWG decoder rejects exactly the
+ * overlong forms, surrogates and code points above U+10FFFF aeson rejects).
+ */
 function unescapeString(b: Uint8Array, start: number, end: number): string {
-  const out: number[] = []
   const bad = (at: number): never => {
     throw new JsonSyntaxError('Cannot decode input: Invalid UTF-8 stream', at)
   }
@@ -196,80 +201,66 @@ function unescapeString(b: Uint8Array, start: number, end: number): string {
     }
     return v
   }
-  const cont = (at: number): number => {
-    if (at >= end || (b[at]! & 0xc0) !== 0x80) bad(at)
-    return b[at]! & 0x3f
-  }
+  let out = ''
   let i = start
   while (i < end) {
-    const c = b[i]!
-    if (c === 0x5c) {
-      if (i + 1 >= end) bad(i)
-      const e = b[i + 1]!
-      i += 2
-      switch (e) {
-        case 0x22:
-        case 0x5c:
-        case 0x2f:
-          out.push(e)
-          break
-        case 0x62:
-          out.push(8)
-          break
-        case 0x66:
-          out.push(12)
-          break
-        case 0x6e:
-          out.push(10)
-          break
-        case 0x72:
-          out.push(13)
-          break
-        case 0x74:
-          out.push(9)
-          break
-        case 0x75: {
-          const u = hex4(i)
-          i += 4
-          if (u < 0xd800 || u > 0xdfff) out.push(u)
-          else if (u < 0xdc00) {
-            if (b[i] !== 0x5c || b[i + 1] !== 0x75) bad(i)
-            const lo = hex4(i + 2)
-            if (lo < 0xdc00 || lo > 0xdfff) bad(i + 2)
-            i += 6
-            out.push(u, lo)
-          } else bad(i - 4)
-          break
-        }
-        default:
-          bad(i - 1)
+    let j = b.indexOf(0x5c, i)
+    if (j < 0 || j > end) j = end
+    if (j > i) {
+      try {
+        out += utf8Fatal.decode(b.subarray(i, j))
+      } catch {
+        bad(i)
       }
-    } else if (c < 0x80) {
-      out.push(c)
-      i++
-    } else if (c < 0xc0) {
-      bad(i)
-    } else if (c < 0xe0) {
-      const cp = ((c & 0x1f) << 6) | cont(i + 1)
-      if (cp < 0x80) bad(i)
-      out.push(cp)
-      i += 2
-    } else if (c < 0xf0) {
-      const cp = ((c & 0x0f) << 12) | (cont(i + 1) << 6) | cont(i + 2)
-      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) bad(i)
-      out.push(cp)
-      i += 3
-    } else if (c < 0xf8) {
-      const cp = ((c & 0x07) << 18) | (cont(i + 1) << 12) | (cont(i + 2) << 6) | cont(i + 3)
-      if (cp < 0x10000 || cp > 0x10ffff) bad(i)
-      const v = cp - 0x10000
-      out.push(0xd800 | (v >> 10), 0xdc00 | (v & 0x3ff))
-      i += 4
-    } else {
-      bad(i)
+    }
+    if (j >= end) break
+    // an escape at j
+    if (j + 1 >= end) bad(j)
+    const e = b[j + 1]!
+    i = j + 2
+    switch (e) {
+      case 0x22:
+        out += '"'
+        break
+      case 0x5c:
+        out += '\\'
+        break
+      case 0x2f:
+        out += '/'
+        break
+      case 0x62:
+        out += '\b'
+        break
+      case 0x66:
+        out += '\f'
+        break
+      case 0x6e:
+        out += '\n'
+        break
+      case 0x72:
+        out += '\r'
+        break
+      case 0x74:
+        out += '\t'
+        break
+      case 0x75: {
+        const u = hex4(i)
+        i += 4
+        if (u < 0xd800 || u > 0xdfff) out += String.fromCharCode(u)
+        else if (u < 0xdc00) {
+          if (b[i] !== 0x5c || b[i + 1] !== 0x75) bad(i)
+          const lo = hex4(i + 2)
+          if (lo < 0xdc00 || lo > 0xdfff) bad(i + 2)
+          i += 6
+          out += String.fromCharCode(u, lo)
+        } else bad(i - 4)
+        break
+      }
+      default:
+        bad(j)
     }
   }
-  return fromCodeUnits(out, 0, out.length)
+  return out
 }
 
 type Container =
@@ -313,32 +304,41 @@ function parseBytes(b: Uint8Array): JsonValue {
     i += word.length
   }
   const string = (): string => {
-    // `i` is just past the opening quote
+    // `i` is just past the opening quote; scan with a local index (closure variables are slow)
     const start = i
-    while (i < n) {
-      const c = b[i]!
+    let k = start
+    while (k < n) {
+      const c = b[k]!
       if (c === 0x22 || c === 0x5c || c < 0x20 || c >= 0x80) break
-      i++
+      k++
     }
-    if (i >= n) fail('string without end')
-    const c = b[i]!
+    if (k >= n) {
+      i = k
+      fail('string without end')
+    }
+    const c = b[k]!
     if (c === 0x22) {
-      i++
-      return fromCodeUnits(b, start, i - 1)
+      i = k + 1
+      // plain ASCII, which the UTF-8 decoder passes through unchanged
+      return utf8Fatal.decode(b.subarray(start, k))
     }
-    if (c < 0x20) fail('unescaped control character')
+    if (c < 0x20) {
+      i = k
+      fail('unescaped control character')
+    }
     // slow path: find the closing quote, honouring backslashes, then decode everything
     let escaped = false
-    while (i < n) {
-      const d = b[i]!
+    while (k < n) {
+      const d = b[k]!
       if (escaped) escaped = false
       else if (d === 0x22) break
       else escaped = d === 0x5c
-      i++
+      k++
     }
-    if (i >= n) fail('string without end')
-    i++
-    return unescapeString(b, start, i - 1)
+    i = k
+    if (k >= n) fail('string without end')
+    i = k + 1
+    return unescapeString(b, start, k)
   }
   const number = (): number | JsonNumber => {
     let negative = false
