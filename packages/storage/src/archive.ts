@@ -322,6 +322,7 @@ function decodeBody(body: Uint8Array): { spaces: ArchiveNamespace[]; records: nu
  * increment the store's generation, in one transaction. Encrypted unless
  * `encrypt: false` is given explicitly.
  * @throws {PassphraseRequiredError} neither a non-empty passphrase nor `encrypt: false`
+ * @see ../shared/spec/archive.md §4.1
  * @throws {InvalidKdfParamsError} KDF parameters out of range (log2N 1…30, r 1…255, p 1…16, memory ≤ 1 GiB)
  * @throws {StorageClosedError} the store is closed
  */
@@ -494,6 +495,7 @@ export async function readArchive(
  * Replace every record of `storage` (except `$` namespaces) with the records
  * of `archive`, in one transaction, after verifying the whole archive. Any
  * error leaves the store exactly as it was.
+ * @see ../shared/spec/archive.md §1.6, §4.4
  * @throws {OlderGenerationError} the archive is older than the store (unless `onOlderGeneration: 'warn'`)
  * @throws the errors of {@link readArchive}
  * @throws {StorageClosedError} the store is closed

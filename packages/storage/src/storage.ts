@@ -95,6 +95,8 @@ export interface Tx extends ReadTx {
  * Do not call `transaction()` or `read()` of the same store from inside a
  * transaction callback: transactions are serialized, so the inner call waits
  * for the outer one forever.
+ *
+ * @see ../shared/spec/archive.md §2–§4 (the agent and chat state stored here, and what must move between devices)
  */
 export interface Storage {
   /** Which adapter implements this store (`'memory'`, `'sqlite'`, `'idb'`, …). */
@@ -245,19 +247,6 @@ export function toBounds(options: RangeOptions | undefined): Bounds {
     if (c > 0 || (c === 0 && (lower.open || upper.open))) empty = true
   }
   return { lower, upper, empty, reverse: o.reverse === true, limit }
-}
-
-/** `true` when `key` lies within `b`'s lower and upper bounds (ignores `empty`/`limit`). */
-export function inBounds(key: Uint8Array, b: Bounds): boolean {
-  if (b.lower !== undefined) {
-    const c = compareBytes(key, b.lower.key)
-    if (c < 0 || (c === 0 && b.lower.open)) return false
-  }
-  if (b.upper !== undefined) {
-    const c = compareBytes(key, b.upper.key)
-    if (c > 0 || (c === 0 && b.upper.open)) return false
-  }
-  return true
 }
 
 /** Sort namespaces in UTF-8 byte order (JavaScript's default sort is UTF-16 order, which differs above U+FFFF). */
