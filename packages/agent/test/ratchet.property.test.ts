@@ -3,7 +3,15 @@
  * and replays decrypt every delivered message exactly once; random and
  * mutated inputs never decrypt and only ever raise typed errors.
  */
-import { type CryptoProvider, isSimplexError, nobleCrypto, utf8 } from '@simplex-ts/core'
+import {
+  type CryptoProvider,
+  decodeAll,
+  encode,
+  equalBytes,
+  isSimplexError,
+  nobleCrypto,
+  utf8,
+} from '@simplex-ts/core'
 import { nativeCrypto } from '@simplex-ts/core/native'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -11,11 +19,17 @@ import {
   type Ratchet,
   type SkippedMessageKey,
   applySkippedMsgDiff,
+  decodeE2ERatchetParams,
+  decodeRatchet,
   decodeRatchetJson,
+  encodeE2ERatchetParams,
+  encodeE2ERatchetParamsUri,
+  encodeRatchet,
   encodeRatchetJson,
   generateE2EParams,
   initRcvRatchet,
   initSndRatchet,
+  parseE2ERatchetParamsUri,
   rcDecrypt,
   rcEncrypt,
   x3dhRcv,
@@ -119,9 +133,9 @@ function runConversation(p: CryptoProvider, actions: readonly Action[]): void {
 
 // The pure-JS X448 is ~4× slower: fewer runs keep the suite fast.
 describe.each([
-  [nativeCrypto, 60],
-  [nobleCrypto, 15],
-] as const)('random conversations with %o crypto', (p, numRuns) => {
+  { p: nativeCrypto, numRuns: 60 },
+  { p: nobleCrypto, numRuns: 15 },
+])('random conversations with $p.name crypto', ({ p, numRuns }) => {
   it('every delivered message decrypts once, in any order, with loss and replays', () => {
     fc.assert(
       fc.property(fc.array(action, { minLength: 1, maxLength: 60 }), (actions) =>
@@ -177,6 +191,121 @@ describe.each([nativeCrypto, nobleCrypto])('hostile input with $name crypto', (p
         },
       ),
       { numRuns: p === nativeCrypto ? 3_000 : 500 },
+    )
+  })
+})
+
+describe('codecs: round trips and hostile input (10,000 runs each)', () => {
+  const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
+  const u32 = fc.nat({ max: 0xffffffff })
+  const range = fc
+    .tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffff }))
+    .map(([a, b]) => ({ min: Math.min(a, b), max: Math.max(a, b) }))
+  const state: fc.Arbitrary<Ratchet> = fc.record({
+    rcVersion: range,
+    rcAD: fc.uint8Array({ maxLength: 300 }),
+    rcDHRs: fc.record({ alg: fc.constant('x448' as const), privateKey: bytes(56), publicKey: bytes(56) }),
+    rcRK: fc.oneof(bytes(32), bytes(104)),
+    rcSnd: fc.option(fc.record({ rcDHRr: bytes(56), rcCKs: bytes(32), rcHKs: bytes(32) })),
+    rcRcv: fc.option(fc.record({ rcCKr: bytes(32), rcHKr: bytes(32) })),
+    rcNs: u32,
+    rcNr: u32,
+    rcPN: u32,
+    rcNHKs: bytes(32),
+    rcNHKr: bytes(32),
+  })
+  const expectOnly =
+    (...codes: string[]) =>
+    (e: unknown) => {
+      if (!isSimplexError(e) || !codes.includes(e.code)) throw e
+    }
+
+  it('binary state: decode(encode(s)) = s', () => {
+    fc.assert(
+      fc.property(state, (s) => {
+        // Compared through the encoding: deep equality of byte arrays is the slow part here.
+        const bytes = encode((e) => encodeRatchet(e, s))
+        const back = decodeAll(bytes, decodeRatchet)
+        expect(
+          equalBytes(
+            encode((e) => encodeRatchet(e, back)),
+            bytes,
+          ),
+        ).toBe(true)
+        expect(back.rcSnd === null).toBe(s.rcSnd === null)
+        expect(back.rcRcv === null).toBe(s.rcRcv === null)
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+
+  it('binary state: random bytes raise only DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
+        try {
+          decodeAll(b, decodeRatchet)
+        } catch (e) {
+          expectOnly('DECODE')(e)
+        }
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+
+  it('E2E params: binary and URI forms round-trip', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 0xffff }),
+        range,
+        bytes(56),
+        bytes(56),
+        (version, versionRange, key1, key2) => {
+          const params = decodeAll(
+            encode((e) => encodeE2ERatchetParams(e, { version, key1, key2 })),
+            decodeE2ERatchetParams,
+          )
+          expect(
+            params.version === version && equalBytes(params.key1, key1) && equalBytes(params.key2, key2),
+          ).toBe(true)
+          const uri = parseE2ERatchetParamsUri(encodeE2ERatchetParamsUri({ versionRange, key1, key2 }))
+          expect(uri.versionRange).toEqual(versionRange)
+          expect(equalBytes(uri.key1, key1) && equalBytes(uri.key2, key2)).toBe(true)
+        },
+      ),
+      { numRuns: 10_000 },
+    )
+  })
+
+  it('E2E params: random bytes and text raise only DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 160 }), fc.string({ maxLength: 200 }), (b, t) => {
+        try {
+          decodeAll(b, decodeE2ERatchetParams)
+        } catch (e) {
+          expectOnly('DECODE')(e)
+        }
+        for (const text of [t, `v=1&x3dh=${t}`, `v=${t}&x3dh=a,b`]) {
+          try {
+            parseE2ERatchetParamsUri(text)
+          } catch (e) {
+            expectOnly('DECODE')(e)
+          }
+        }
+      }),
+      { numRuns: 10_000 },
+    )
+  })
+
+  it('JSON state: random JSON values raise only DecodeError', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.string()), (text) => {
+        try {
+          decodeRatchetJson(nativeCrypto, text)
+        } catch (e) {
+          expectOnly('DECODE')(e)
+        }
+      }),
+      { numRuns: 10_000 },
     )
   })
 })

@@ -426,3 +426,27 @@ describe('state codecs reject bad input with DecodeError', () => {
     expect(() => decodeAll(shortKey, decodeRatchet)).toThrow(DecodeError)
   })
 })
+
+describe('providers interoperate', () => {
+  it('a native-crypto party and a noble-crypto party talk both ways across DH steps', () => {
+    const [na, no] = [nativeCrypto, nobleCrypto]
+    const a = generateE2EParams(na, 1)
+    const b = generateE2EParams(no, 1)
+    let bob = initSndRatchet(
+      no,
+      a.params.key2,
+      no.generateDhKeyPair('x448'),
+      x3dhSnd(no, b.keyPair1, b.keyPair2, a.params),
+    )
+    let alice = initRcvRatchet(a.keyPair2, x3dhRcv(na, a.keyPair1, a.keyPair2, b.params))
+    for (let round = 0; round < 3; round++) {
+      const toAlice = sendMany(no, bob, 2, `B${round}`)
+      bob = toAlice.state
+      for (const [i, m] of toAlice.msgs.entries()) alice = recv(na, alice, [], m, `B${round} ${i}`).state
+      const toBob = sendMany(na, alice, 2, `A${round}`)
+      alice = toBob.state
+      for (const [i, m] of toBob.msgs.entries()) bob = recv(no, bob, [], m, `A${round} ${i}`).state
+    }
+    expect([alice.rcPN, bob.rcPN]).toEqual([2, 2])
+  })
+})
