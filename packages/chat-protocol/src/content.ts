@@ -17,7 +17,7 @@ import {
   readText,
   textJson,
 } from './fields'
-import type { JsonObject, JsonValue } from './json'
+import { type JsonObject, type JsonValue, writeJson } from './json'
 
 /** A link preview, all fields required (`LinkPreview`). */
 export interface LinkPreview {
@@ -126,6 +126,15 @@ export const readMsgContent: Read<MsgContent> = (v, path) => {
  */
 export function decodeMsgContent(value: JsonValue): MsgContent {
   return readMsgContent(value, '$')
+}
+
+/**
+ * The JSON text of message content as the reference writes it inside
+ * `params` (keys sorted), e.g. to store it.
+ * @throws ChatEncodeError when an {@link MCUnknown} is inconsistent or reuses a known tag.
+ */
+export function encodeMsgContent(c: MsgContent): string {
+  return writeJson(msgContentJson(c))
 }
 
 /** The text of any content (for display, quoting and notifications). */

@@ -74,6 +74,7 @@ export {
   type LinkPreview,
   UNKNOWN_MSG_TYPE,
   decodeMsgContent,
+  encodeMsgContent,
   msgContentText,
 } from './content'
 export type { Profile, XContactId, Probe, ProbeHash, ConnReqInvitation } from './contact'

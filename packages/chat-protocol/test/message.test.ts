@@ -7,6 +7,7 @@ import {
   type ChatMessage,
   decodeChatMessage,
   decodeMsgContent,
+  encodeMsgContent,
   encodeChatMessageText,
   hasNotification,
   parseChatMessage,
@@ -71,6 +72,9 @@ describe('x.msg.new container alternatives', () => {
 describe('message content', () => {
   it('drops extra keys of known types and keeps unknown types whole', () => {
     expect(decodeMsgContent({ type: 'text', text: 'a', extra: 1 })).toEqual({ type: 'text', text: 'a' })
+    expect(encodeMsgContent(decodeMsgContent({ type: 'voice', z: 1, a: 'é' }))).toBe(
+      '{"a":"é","type":"voice","z":1}',
+    )
     expect(reencode(msg('x.msg.new', '{"content":{"z":[1.0,{"b":2,"a":1}],"type":"x","text":"t"}}'))).toBe(
       msg('x.msg.new', '{"content":{"text":"t","type":"x","z":[1.0,{"a":1,"b":2}]}}'),
     )
