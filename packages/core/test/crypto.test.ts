@@ -313,6 +313,34 @@ describe.each(PROVIDERS)('$name provider', (p) => {
   })
 })
 
+describe('Ed25519 verification edge cases: both providers agree', () => {
+  const msg = utf8('edge')
+  const le = (n: bigint): Uint8Array =>
+    Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n))
+  const L = (1n << 252n) + 27742317777372353535851937790883648493n
+  const identity = le(1n)
+  // R = identity, S = 0: valid for the identity public key under either equation
+  const trivialSig = concatBytes(identity, new Uint8Array(32))
+
+  it.each([
+    ['small-order (identity) public key', identity, trivialSig, true],
+    ['non-canonical public key encoding (y = p + 1)', le((1n << 255n) - 19n + 1n), trivialSig, true],
+  ] as const)('%s', (_, pub, sig, expected) => {
+    expect(nativeCrypto.verify('ed25519', pub, msg, sig)).toBe(expected)
+    expect(nobleCrypto.verify('ed25519', pub, msg, sig)).toBe(expected)
+  })
+
+  it('S + L (non-canonical scalar) is rejected by both', () => {
+    const kp = nobleCrypto.generateSignKeyPair('ed25519')
+    const sig = nobleCrypto.sign('ed25519', kp.privateKey, msg)
+    let s = 0n
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!)
+    const bad = concatBytes(sig.subarray(0, 32), le(s + L))
+    expect(nativeCrypto.verify('ed25519', kp.publicKey, msg, bad)).toBe(false)
+    expect(nobleCrypto.verify('ed25519', kp.publicKey, msg, bad)).toBe(false)
+  })
+})
+
 describe('DER decoders', () => {
   const ed = fromHex(
     '302a300506032b657003210045097c4c017bbd28a20475985bc875117c3e664b5b6d587628fbdeeaaed812ec',

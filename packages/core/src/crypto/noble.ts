@@ -57,7 +57,12 @@ function dh(alg: DhAlg, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Arr
 
 /**
  * The pure-JS provider: `@noble/*` for every primitive.
- * Ed25519 verification is strict RFC 8032 (no ZIP-215 leniency), matching the native provider.
+ *
+ * Ed25519 verification uses noble's ZIP-215 rules, which accept small-order and
+ * non-canonically encoded public keys as OpenSSL and the reference (cryptonite)
+ * do; strict mode would reject them and disagree with both. Only crafted
+ * signatures with torsion components can still verify differently (noble checks
+ * the cofactored equation, OpenSSL and cryptonite the cofactorless one).
  */
 export const nobleCrypto: CryptoProvider = {
   name: 'noble',
@@ -95,7 +100,7 @@ export const nobleCrypto: CryptoProvider = {
     if (publicKey.length !== PUBLIC_KEY_SIZE[alg] || signature.length !== SIGNATURE_SIZE[alg]) return false
     try {
       return alg === 'ed25519'
-        ? ed25519.verify(signature, message, publicKey, { zip215: false })
+        ? ed25519.verify(signature, message, publicKey, { zip215: true })
         : ed448.verify(signature, message, publicKey)
     } catch {
       return false

@@ -8,7 +8,7 @@
 import { CryptoIVError, CryptoKeyError } from '../errors'
 import type { DhAlg, KeyAlg, SignAlg } from './provider'
 
-/** Raw public key length per algorithm (RFC 8032 / RFC 7748). */
+/** Raw public key length per algorithm (RFC 8032 / RFC 7748). @see ../shared/spec/smp.md §2.2 */
 export const PUBLIC_KEY_SIZE: Readonly<Record<KeyAlg, number>> = {
   ed25519: 32,
   ed448: 57,
@@ -16,7 +16,7 @@ export const PUBLIC_KEY_SIZE: Readonly<Record<KeyAlg, number>> = {
   x448: 56,
 }
 
-/** Raw private key length per algorithm (RFC 8032 seed / RFC 7748 scalar). */
+/** Raw private key length per algorithm (RFC 8032 seed / RFC 7748 scalar). @see ../shared/spec/smp.md §2.2 */
 export const PRIVATE_KEY_SIZE: Readonly<Record<KeyAlg, number>> = {
   ed25519: 32,
   ed448: 57,
@@ -24,27 +24,27 @@ export const PRIVATE_KEY_SIZE: Readonly<Record<KeyAlg, number>> = {
   x448: 56,
 }
 
-/** Signature length per algorithm: the reference infers the algorithm from it. */
+/** Signature length per algorithm: the reference infers the algorithm from it. @see ../shared/spec/smp.md §2.3 */
 export const SIGNATURE_SIZE: Readonly<Record<SignAlg, number>> = {
   ed25519: 64,
   ed448: 114,
 }
 
-/** Raw DH shared secret length per algorithm. */
+/** Raw DH shared secret length per algorithm. @see ../shared/spec/smp.md §2.2 */
 export const DH_SECRET_SIZE: Readonly<Record<DhAlg, number>> = {
   x25519: 32,
   x448: 56,
 }
 
-/** AES-256 key length. */
+/** AES-256 key length. @see ../shared/spec/agent.md §7.5 */
 export const AES_KEY_SIZE = 32
-/** IV length the reference accepts for AES-256-GCM (one AES block). */
+/** IV length the reference accepts for AES-256-GCM (one AES block). @see ../shared/spec/agent.md §7.5 */
 export const AES_IV_SIZE = 16
 /** Shortest GCM IV the providers accept (noble's lower bound; the reference needs exactly 16). */
 export const GCM_MIN_IV_SIZE = 8
-/** AES-GCM / Poly1305 tag length. */
+/** AES-GCM / Poly1305 tag length. @see ../shared/spec/smp.md §2.5 */
 export const AUTH_TAG_SIZE = 16
-/** XSalsa20 nonce length (`CbNonce`). */
+/** XSalsa20 nonce length (`CbNonce`). @see ../shared/spec/smp.md §2.5 */
 export const CB_NONCE_SIZE = 24
 /** XSalsa20-Poly1305 key length. */
 export const SECRETBOX_KEY_SIZE = 32
