@@ -11,12 +11,12 @@ import {
   type KeyObject,
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  hash,
   hkdfSync,
   randomFillSync,
   sign as nodeSign,
@@ -136,8 +136,9 @@ export const nativeCrypto: CryptoProvider = {
 
   randomBytes,
 
-  sha256: (data) => bytes(createHash('sha256').update(data).digest()),
-  sha512: (data) => bytes(createHash('sha512').update(data).digest()),
+  // one-shot crypto.hash (Node ≥ 20.12) halves the per-call cost of createHash on short inputs
+  sha256: (data) => bytes(hash('sha256', data, 'buffer')),
+  sha512: (data) => bytes(hash('sha512', data, 'buffer')),
 
   hkdfSha512(salt, ikm, info, length) {
     checkLength(length, HKDF_SHA512_MAX, 'HKDF-SHA512 output')
