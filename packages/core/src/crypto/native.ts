@@ -131,7 +131,7 @@ function hkdfHmac(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: n
 }
 
 /** The Node provider: OpenSSL through `node:crypto`, noble for XSalsa20-Poly1305. */
-export const nativeCrypto: CryptoProvider = {
+export const nativeCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
   name: 'native',
 
   randomBytes,
@@ -230,7 +230,7 @@ export const nativeCrypto: CryptoProvider = {
   constantTimeEqual(a, b) {
     return a.length === b.length && timingSafeEqual(a, b)
   },
-}
+})
 
 /** The provider `#default-crypto` resolves to on Node: {@link nativeCrypto}. */
 export { nativeCrypto as platformCrypto }

@@ -64,7 +64,7 @@ function dh(alg: DhAlg, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Arr
  * signatures with torsion components can still verify differently (noble checks
  * the cofactored equation, OpenSSL and cryptonite the cofactorless one).
  */
-export const nobleCrypto: CryptoProvider = {
+export const nobleCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
   name: 'noble',
 
   randomBytes,
@@ -149,7 +149,7 @@ export const nobleCrypto: CryptoProvider = {
   secretbox,
   secretboxOpen,
   constantTimeEqual,
-}
+})
 
 /** The provider `#default-crypto` resolves to outside Node: {@link nobleCrypto}. */
 export { nobleCrypto as platformCrypto }
