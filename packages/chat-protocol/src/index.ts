@@ -126,3 +126,11 @@ export {
   renderNumber,
   compareKeys,
 } from './json'
+export {
+  type Format,
+  type FormatColor,
+  type FormattedText,
+  parseMarkdown,
+  parseMaybeMarkdown,
+  isValidEmail,
+} from './markdown'
