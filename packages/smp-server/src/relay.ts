@@ -12,6 +12,7 @@
 import { type CryptoProvider, decodePublicVerifyKey, encodePublicKey } from '@simplex-ts/core'
 import {
   type Command,
+  type PublicVerifyKey,
   type QueueAuthKeys,
   type ReceivedOk,
   type Response,
@@ -308,6 +309,30 @@ export class Relay {
   }
 }
 
+/** How many decoded keys of recently active queues are kept (see {@link verifyKey}). */
+const KEY_CACHE_SIZE = 4096
+
+/**
+ * Decoded verification keys of recently active queues, by their stored DER
+ * bytes, least recently used first. Reusing the decoded key object lets the
+ * crypto provider reuse its imported key (the native provider caches by key
+ * object), which roughly halves a signature check; the bound keeps idle queues
+ * from each holding an imported key (≈1.5 KB of native memory apiece).
+ */
+const decodedKeys = new Map<Uint8Array, PublicVerifyKey>()
+
+function verifyKey(der: Uint8Array): PublicVerifyKey {
+  let k = decodedKeys.get(der)
+  if (k !== undefined) {
+    decodedKeys.delete(der)
+  } else {
+    k = decodePublicVerifyKey(der)
+    if (decodedKeys.size >= KEY_CACHE_SIZE) decodedKeys.delete(decodedKeys.keys().next().value!)
+  }
+  decodedKeys.set(der, k)
+  return k
+}
+
 /**
  * The verification keys of a stored queue. Stored keys were validated when
  * received; should one not decode (a tampered log) the queue authorizes
@@ -316,9 +341,9 @@ export class Relay {
 function authKeys(q: QueueRec): QueueAuthKeys | undefined {
   try {
     return {
-      recipientKey: decodePublicVerifyKey(q.recipientKey),
-      senderKey: q.senderKey === undefined ? undefined : decodePublicVerifyKey(q.senderKey),
-      notifierKey: q.notifier === undefined ? undefined : decodePublicVerifyKey(q.notifier.notifierKey),
+      recipientKey: verifyKey(q.recipientKey),
+      senderKey: q.senderKey === undefined ? undefined : verifyKey(q.senderKey),
+      notifierKey: q.notifier === undefined ? undefined : verifyKey(q.notifier.notifierKey),
     }
   } catch {
     return undefined
