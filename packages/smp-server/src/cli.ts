@@ -82,6 +82,7 @@ async function init(args: string[], io: Io): Promise<void> {
     storeLog,
     restoreMessages: storeLog,
     durability: 'fsync',
+    inactiveClients: undefined,
   }
   // validates the host the same way start will
   parseConfig(formatConfig(config))
@@ -171,6 +172,7 @@ async function start(args: string[], io: Io): Promise<void> {
     ...(config.storeLog ? { storeDir: dir } : {}),
     restoreMessages: config.restoreMessages,
     durability: config.durability,
+    ...(config.inactiveClients === undefined ? {} : { inactiveClients: config.inactiveClients }),
     log: (m) => io.err(`smp-server: ${m}`),
   })
   const r = server.store.restored

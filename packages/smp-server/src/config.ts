@@ -16,6 +16,11 @@
  * port: 5223
  * websockets: off
  * ws_port: 80
+ *
+ * [INACTIVE_CLIENTS]
+ * disconnect: off
+ * ttl: 86400
+ * check_interval: 43200
  * ```
  */
 import { ServerConfigError } from './errors'
@@ -38,6 +43,8 @@ export interface ServerConfig {
   readonly restoreMessages: boolean
   /** Commit durability. */
   readonly durability: Durability
+  /** Inactive-client expiry (seconds), or `undefined` when off. */
+  readonly inactiveClients: { readonly ttl: number; readonly checkInterval: number } | undefined
 }
 
 /** Parsed INI: section → key → value. */
@@ -129,7 +136,20 @@ export function parseConfig(text: string, file?: string): ServerConfig {
       ...(file === undefined ? {} : { file }),
     })
   }
-  return { host, port, wsPort, storeLog, restoreMessages, durability: d }
+  const seconds = (k: string, dflt: number): number => {
+    const v = get('INACTIVE_CLIENTS', k)
+    if (v === undefined) return dflt
+    if (!/^[0-9]{1,9}$/.test(v) || Number(v) === 0) {
+      throw new ServerConfigError(`${k}: expected a positive number of seconds, got ${JSON.stringify(v)}`, {
+        ...(file === undefined ? {} : { file }),
+      })
+    }
+    return Number(v)
+  }
+  const inactiveClients = onOff(get('INACTIVE_CLIENTS', 'disconnect'), 'disconnect', false, file)
+    ? { ttl: seconds('ttl', 86400), checkInterval: seconds('check_interval', 43200) }
+    : undefined
+  return { host, port, wsPort, storeLog, restoreMessages, durability: d, inactiveClients }
 }
 
 /** The INI text of a configuration, with comments explaining each setting. */
@@ -154,5 +174,11 @@ durability: ${c.durability}
 port: ${c.port}
 websockets: ${c.wsPort === undefined ? 'off' : 'on'}
 ${c.wsPort === undefined ? '# ws_port: 80' : `ws_port: ${c.wsPort}`}
+
+[INACTIVE_CLIENTS]
+# Disconnect clients that sent and received nothing (not even PING) for ttl seconds,
+# checked every check_interval seconds.
+disconnect: ${c.inactiveClients === undefined ? 'off' : 'on'}
+${c.inactiveClients === undefined ? '# ttl: 86400\n# check_interval: 43200' : `ttl: ${c.inactiveClients.ttl}\ncheck_interval: ${c.inactiveClients.checkInterval}`}
 `
 }

@@ -58,6 +58,8 @@ class Connection {
   #pending = 0
   #drained: (() => void) | undefined
   #failed = false
+  /** Last time (ms) a block was received or sent: the reference's `activeAt`. */
+  activeAt = Date.now()
 
   constructor(transport: Transport) {
     this.transport = transport
@@ -158,6 +160,7 @@ export class Relay {
     }
     try {
       for await (const items of transport.transmissions()) {
+        c.activeAt = Date.now()
         this.#receiveBlock(c, items, fail)
         if (c.pending > MAX_PENDING_BLOCKS) await c.drained()
       }
@@ -168,6 +171,22 @@ export class Relay {
       this.#connections.delete(c)
       await transport.close()
     }
+  }
+
+  /**
+   * Close connections with no block received or sent since `before` (ms since
+   * the epoch): the reference's optional inactive-client expiry. Returns how many.
+   * @see ../shared/spec/transport.md §10
+   */
+  closeInactive(before: number): number {
+    let n = 0
+    for (const c of this.#connections) {
+      if (c.activeAt < before) {
+        n++
+        void c.transport.close()
+      }
+    }
+    return n
   }
 
   /** Close every connection (the server is stopping); resolves when their pending answers are sent. */

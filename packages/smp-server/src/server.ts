@@ -54,6 +54,11 @@ export interface StartServerOptions {
   readonly allowTls12?: boolean
   /** Crypto provider (default: the platform's). */
   readonly crypto?: CryptoProvider
+  /**
+   * Disconnect clients with no block received or sent for `ttl` seconds, checked
+   * every `checkInterval` seconds (the reference's `[INACTIVE_CLIENTS]`; off by default).
+   */
+  readonly inactiveClients?: { readonly ttl: number; readonly checkInterval: number }
   /** Diagnostics sink. */
   readonly log?: (message: string) => void
 }
@@ -131,6 +136,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const tlsServer = listeners[0]!
   const expiry = setInterval(() => broker.expireMessages(), EXPIRE_INTERVAL_MS)
   expiry.unref()
+  const inactive = opts.inactiveClients
+  const inactivity =
+    inactive === undefined
+      ? undefined
+      : setInterval(
+          () => relay.closeInactive(Date.now() - inactive.ttl * 1000),
+          inactive.checkInterval * 1000,
+        )
+  inactivity?.unref()
   const host = opts.host ?? '127.0.0.1'
   let closing: Promise<void> | undefined
   return {
@@ -149,6 +163,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     close() {
       closing ??= (async () => {
         clearInterval(expiry)
+        if (inactivity !== undefined) clearInterval(inactivity)
         await relay.closeAll()
         await Promise.all(listeners.map((l) => l.close()))
         await store.close()

@@ -306,6 +306,27 @@ describe('relay semantics over TLS (v4)', () => {
     }
   })
 
+  it('disconnects inactive clients when configured', async () => {
+    const s2 = await startServer({
+      credentials: creds,
+      port: 0,
+      inactiveClients: { ttl: 0.3, checkInterval: 0.1 },
+    })
+    try {
+      const idle = await RawClient.connect(s2)
+      const busy = await RawClient.connect(s2)
+      for (let i = 0; i < 8; i++) {
+        expect((await busy.call({ command: { type: 'PING' } })).command).toEqual({ type: 'PONG' })
+        await new Promise((res) => setTimeout(res, 100))
+      }
+      expect(idle.transport.isClosed).toBe(true)
+      expect(busy.transport.isClosed).toBe(false)
+      await busy.close()
+    } finally {
+      await s2.close()
+    }
+  })
+
   it('serves the same protocol over WebSocket-in-TLS', async () => {
     const c = await RawClient.connect(server, 4, server.wsPort)
     try {
