@@ -8,10 +8,3 @@
 export function idKey(id: Uint8Array): string {
   return String.fromCharCode.apply(null, id as unknown as number[])
 }
-
-/** The bytes of a key made by {@link idKey}. */
-export function keyBytes(key: string): Uint8Array {
-  const out = new Uint8Array(key.length)
-  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i)
-  return out
-}

@@ -312,6 +312,8 @@ export class Relay {
         out = { corrId: EMPTY, entityId: ev.entityId, command: { type: 'END' } }
         break
       case 'NMSG':
+        // notifications are best-effort: a connection that does not read its answers loses them (as the reference)
+        if (c.pending > MAX_PENDING_BLOCKS * 4) return
         out = {
           corrId: EMPTY,
           entityId: ev.notifierId,
