@@ -184,3 +184,33 @@ export {
   formatQueueUri,
   parseQueueUri,
 } from './address'
+
+// --- client ---
+export {
+  type SmpClient,
+  type SmpClientOptions,
+  type SendOptions,
+  type ReconnectOptions,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  createSmpClient,
+} from './client/client'
+export { type SmpConnect, type SmpConnectOptions, webSocketConnect } from './client/connect'
+export type { RecipientCredentials, SmpQueue, QueueNotifier, NotifierCredentials } from './client/queue'
+export type {
+  SmpClientEvent,
+  SmpClientEventType,
+  SmpMessageEvent,
+  SmpNotificationEvent,
+  SmpEndEvent,
+  SmpDisconnectedEvent,
+  SmpReconnectedEvent,
+  SmpErrorEvent,
+} from './client/events'
+export {
+  SmpClientError,
+  SmpResponseTimeoutError,
+  SmpConnectionLostError,
+  SmpUnexpectedResponseError,
+  SmpClientClosedError,
+} from './client/errors'

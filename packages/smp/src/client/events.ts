@@ -1,0 +1,195 @@
+/**
+ * The SMP client's one event stream: everything the relay pushes (delivered
+ * messages, notifications, lost subscriptions) and the connection's life
+ * (disconnected, reconnected, background errors), readable as an
+ * `AsyncIterable` or through `on(type, fn)`.
+ *
+ * @see ../shared/spec/smp.md §6, §11.4, §14
+ */
+import type { ReceivedMessage } from '../delivery'
+import type { SmpVersion } from '../version'
+import type { RecipientCredentials } from './queue'
+
+/**
+ * A message delivered on a subscribed queue (pushed, or as the answer to
+ * `SUB`/`ACK`), already decrypted for the negotiated version. Acknowledge it
+ * with `ack(queue, message.msgId)` to get the next one: the relay holds back
+ * further messages of the queue until then. A message delivered but not
+ * acknowledged before a disconnect is delivered again (same `msgId`).
+ */
+export interface SmpMessageEvent {
+  readonly type: 'message'
+  /** The queue's recipient id. */
+  readonly rcvId: Uint8Array
+  /** The queue as it was subscribed (pass it to `ack`). */
+  readonly queue: RecipientCredentials
+  /** The decrypted message. */
+  readonly message: ReceivedMessage
+}
+
+/**
+ * `NMSG` for a notifier subscription: the encrypted metadata of the message
+ * that triggered it. Only the recipient can read it (`decryptNMsgMeta` with
+ * the queue's `rcvNtfDhSecret`).
+ */
+export interface SmpNotificationEvent {
+  readonly type: 'notification'
+  /** The notifier id. */
+  readonly notifierId: Uint8Array
+  /** The 24-byte nonce. */
+  readonly nonce: Uint8Array
+  /** The encrypted `NMsgMeta` (144 bytes). */
+  readonly encMeta: Uint8Array
+}
+
+/**
+ * `END`: another connection took this queue's (or notifier's) subscription.
+ * The client forgets the subscription and does not resubscribe it.
+ */
+export interface SmpEndEvent {
+  readonly type: 'end'
+  /** Whose subscription ended: a recipient queue or a notifier subscription. */
+  readonly party: 'recipient' | 'notifier'
+  /** The recipient id or the notifier id. */
+  readonly entityId: Uint8Array
+}
+
+/** The connection was lost; commands waiting for a response failed with `SmpConnectionLostError`. */
+export interface SmpDisconnectedEvent {
+  readonly type: 'disconnected'
+  /** Why, when the transport ended with an error. */
+  readonly error: Error | undefined
+  /** Whether the client will try to reconnect. */
+  readonly reconnecting: boolean
+}
+
+/** The client is connected again and has resubscribed every queue it held. */
+export interface SmpReconnectedEvent {
+  readonly type: 'reconnected'
+  /** The version negotiated on the new connection. */
+  readonly version: SmpVersion
+  /** How many reconnection attempts it took. */
+  readonly attempts: number
+  /** Queue subscriptions renewed. */
+  readonly resubscribed: number
+  /** Notifier subscriptions renewed. */
+  readonly renotified: number
+  /** Subscriptions the relay refused (each also reported as an `error` event) and that were dropped. */
+  readonly failed: number
+}
+
+/**
+ * A failure no caller awaits: a delivered message that does not decrypt, a
+ * resubscription the relay refused, a reconnection attempt that failed, an
+ * unsolicited error from the relay.
+ */
+export interface SmpErrorEvent {
+  readonly type: 'error'
+  /** The typed error. */
+  readonly error: Error
+  /** The queue, notifier or message entity concerned, when there is one. */
+  readonly entityId: Uint8Array | undefined
+}
+
+/** Every event of an SMP client. Unknown future event types should be ignored by consumers. */
+export type SmpClientEvent =
+  | SmpMessageEvent
+  | SmpNotificationEvent
+  | SmpEndEvent
+  | SmpDisconnectedEvent
+  | SmpReconnectedEvent
+  | SmpErrorEvent
+
+/** The type names of {@link SmpClientEvent}. */
+export type SmpClientEventType = SmpClientEvent['type']
+
+type Listener<E> = (event: E) => void
+
+/**
+ * Fan-out of events to listeners and to any number of async iterators, each
+ * of which buffers from the moment it was created until it is read.
+ * @internal
+ */
+export class EventHub<E extends { readonly type: string }> {
+  readonly #listeners = new Set<Listener<E>>()
+  #ended = false
+
+  /** Deliver one event to every listener and iterator. A listener that throws is reported, not propagated. */
+  emit(event: E): void {
+    if (this.#ended) return
+    for (const l of [...this.#listeners]) {
+      try {
+        l(event)
+      } catch (e) {
+        // the emitter is the connection's read loop: surface the bug without breaking the loop
+        queueMicrotask(() => {
+          throw e
+        })
+      }
+    }
+  }
+
+  /** Call `fn` for every event of `type`; returns the function that stops it. */
+  on<T extends E['type']>(type: T, fn: (event: Extract<E, { type: T }>) => void): () => void {
+    const l: Listener<E> = (e) => {
+      if (e.type === type) fn(e as Extract<E, { type: T }>)
+    }
+    this.#listeners.add(l)
+    return () => this.#listeners.delete(l)
+  }
+
+  /** An iterator over the events from now on; it finishes when the hub ends or when `return()` is called. */
+  iterate(): AsyncIterableIterator<E> {
+    const buffer: E[] = []
+    let wake: ((r: IteratorResult<E, undefined>) => void) | undefined
+    let done = this.#ended
+    const listener: Listener<E> = (e) => {
+      if (wake) {
+        const w = wake
+        wake = undefined
+        w({ value: e, done: false })
+      } else buffer.push(e)
+    }
+    const finish = (): void => {
+      done = true
+      this.#listeners.delete(listener)
+      this.#enders.delete(finish)
+      if (wake) {
+        const w = wake
+        wake = undefined
+        w({ value: undefined, done: true })
+      }
+    }
+    if (!done) {
+      this.#listeners.add(listener)
+      this.#enders.add(finish)
+    }
+    const it: AsyncIterableIterator<E> = {
+      next: () => {
+        const e = buffer.shift()
+        if (e !== undefined) return Promise.resolve({ value: e, done: false })
+        if (done) return Promise.resolve({ value: undefined, done: true })
+        return new Promise((resolve) => {
+          wake = resolve
+        })
+      },
+      return: () => {
+        buffer.length = 0
+        finish()
+        return Promise.resolve({ value: undefined, done: true })
+      },
+      [Symbol.asyncIterator]: () => it,
+    }
+    return it
+  }
+
+  readonly #enders = new Set<() => void>()
+
+  /** End every iterator (after its buffered events) and drop every listener. Idempotent. */
+  end(): void {
+    if (this.#ended) return
+    this.#ended = true
+    for (const f of [...this.#enders]) f()
+    this.#listeners.clear()
+  }
+}
