@@ -8,6 +8,7 @@
  * keeps throughput high when many `SEND`s wait for their `OK`.
  */
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { StoreLogError } from './errors'
 
 /** How durable a committed line is. */
@@ -36,12 +37,52 @@ function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())))
 }
 
+/**
+ * Write `lines` to `file` atomically (temp file, sync, rename, sync the folder).
+ * @throws the file system error
+ */
+export function rewriteFile(file: string, lines: Iterable<string>): void {
+  const tmp = `${file}.tmp`
+  const fd = fs.openSync(tmp, 'w', 0o600)
+  try {
+    let chunk: string[] = []
+    let size = 0
+    const out = (): void => {
+      if (chunk.length === 0) return
+      fs.writeSync(fd, Buffer.from(`${chunk.join('\n')}\n`, 'latin1'))
+      chunk = []
+      size = 0
+    }
+    for (const l of lines) {
+      chunk.push(l)
+      size += l.length
+      if (size > 1 << 20) out()
+    }
+    out()
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
+  try {
+    const dfd = fs.openSync(path.dirname(file), 'r')
+    try {
+      fs.fsyncSync(dfd)
+    } finally {
+      fs.closeSync(dfd)
+    }
+  } catch {
+    // some platforms cannot fsync a directory; the rename itself is still atomic
+  }
+}
+
 /** One append-only file of newline-terminated text lines. */
 export class AppendLog {
   /** The file path. */
   readonly path: string
   #fd: number | undefined
   #pending: string[] = []
+  #bytes = 0
   readonly #durability: Durability
 
   private constructor(path: string, fd: number, durability: Durability) {
@@ -66,6 +107,31 @@ export class AppendLog {
   append(line: string): void {
     if (this.#fd === undefined) throw new StoreLogError(`log ${this.path} is closed`)
     this.#pending.push(line)
+    this.#bytes += line.length + 1
+  }
+
+  /** Bytes appended since the file was opened or last replaced. */
+  get bytesAppended(): number {
+    return this.#bytes
+  }
+
+  /**
+   * Replace the whole file with `lines` (atomically, synced) and keep appending
+   * to the new file. Buffered lines are dropped: the caller's snapshot must
+   * include them. Call only while no flush is in flight ({@link GroupCommit.idle}).
+   * @throws StoreLogError when the file cannot be rewritten or reopened
+   */
+  replace(lines: Iterable<string>): void {
+    if (this.#fd !== undefined) fs.closeSync(this.#fd)
+    this.#fd = undefined
+    try {
+      rewriteFile(this.path, lines)
+      this.#fd = fs.openSync(this.path, 'a', 0o600)
+    } catch (e) {
+      throw new StoreLogError(`cannot rewrite log ${this.path}`, { cause: e })
+    }
+    this.#pending = []
+    this.#bytes = 0
   }
 
   /** Whether lines are waiting to be written. */
@@ -106,6 +172,11 @@ export class GroupCommit {
   /** @param logs the logs flushed by every commit */
   constructor(logs: readonly AppendLog[]) {
     this.#logs = logs
+  }
+
+  /** Whether no write or sync is in flight (a log may then be replaced). */
+  get idle(): boolean {
+    return !this.#running
   }
 
   /** The write error that stopped the logs, if any (a failed log refuses further commits). */

@@ -11,11 +11,10 @@
  * @see ../shared/spec/smp.md §13
  */
 import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { isSimplexError } from '@simplex-ts/core'
 import { StoreClosedError, StoreLogError } from './errors'
 import { idKey } from './ids'
-import { AppendLog, type Durability, GroupCommit } from './journal'
+import { AppendLog, type Durability, GroupCommit, rewriteFile } from './journal'
 import { type Message, MSG_QUEUE_QUOTA, MsgStore } from './messages'
 import { type MsgLogRecord, encodeMsgLogRecord, parseMsgLogRecord } from './msglog'
 import { QueueStore, type QueueRec } from './queues'
@@ -38,6 +37,11 @@ export interface ServerStoreOptions {
   readonly messageTtl?: number | null
   /** Clock in seconds (tests). */
   readonly now?: () => number
+  /**
+   * Compact the logs while running once they grew by this many bytes (and by
+   * twice their compacted size). Default 64 MiB.
+   */
+  readonly compactThreshold?: number
 }
 
 /** What was found while restoring. */
@@ -76,39 +80,12 @@ function readLines(file: string): { lines: string[]; truncated: boolean } {
   return { lines, truncated: start < buf.length }
 }
 
-/** Write `lines` to `file` atomically (temp file, sync, rename, sync the folder). */
-function rewrite(file: string, lines: Iterable<string>): void {
-  const tmp = `${file}.tmp`
-  const fd = fs.openSync(tmp, 'w', 0o600)
+function fileSize(file: string | undefined): number {
+  if (file === undefined) return 0
   try {
-    let chunk: string[] = []
-    let size = 0
-    const out = (): void => {
-      if (chunk.length === 0) return
-      fs.writeSync(fd, Buffer.from(`${chunk.join('\n')}\n`, 'latin1'))
-      chunk = []
-      size = 0
-    }
-    for (const l of lines) {
-      chunk.push(l)
-      size += l.length
-      if (size > 1 << 20) out()
-    }
-    out()
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  try {
-    const dfd = fs.openSync(path.dirname(file), 'r')
-    try {
-      fs.fsyncSync(dfd)
-    } finally {
-      fs.closeSync(dfd)
-    }
+    return fs.statSync(file).size
   } catch {
-    // some platforms cannot fsync a directory; the rename itself is still atomic
+    return 0
   }
 }
 
@@ -162,6 +139,9 @@ export class ServerStore {
   #commit: GroupCommit | undefined
   #closed = false
   #appended = 0
+  readonly #compactThreshold: number
+  #compactedBytes = 0
+  #compactions = 0
 
   private constructor(opts: ServerStoreOptions, queues: QueueStore, msgs: MsgStore, restored: RestoreStats) {
     this.queues = queues
@@ -172,6 +152,7 @@ export class ServerStore {
     this.#storeLogFile = opts.storeLogFile
     this.#msgLogFile = opts.msgLogFile
     this.#durability = opts.durability ?? 'fsync'
+    this.#compactThreshold = opts.compactThreshold ?? 64 * 1024 * 1024
   }
 
   /**
@@ -241,40 +222,34 @@ export class ServerStore {
       dropped,
     })
     store.#compactAndOpen()
+    store.#compactedBytes = fileSize(opts.storeLogFile) + fileSize(opts.msgLogFile)
     return store
+  }
+
+  *#queueLines(): Generator<string> {
+    for (const q of this.queues.queues()) {
+      yield encodeStoreLogRecord({ type: 'CREATE', queue: q })
+      if (q.status === 'off') yield encodeStoreLogRecord({ type: 'SUSPEND', recipientId: q.recipientId })
+    }
+  }
+
+  *#messageLines(): Generator<string> {
+    for (const q of this.queues.queues()) {
+      const mq = this.msgs.peekMsgQueue(q.recipientId)
+      if (mq === undefined) continue
+      for (const msg of mq.messages())
+        yield encodeMsgLogRecord({ type: 'MSG', recipientId: q.recipientId, msg })
+    }
   }
 
   #compactAndOpen(): void {
     try {
       if (this.#storeLogFile !== undefined) {
-        const queues = this.queues
-        rewrite(
-          this.#storeLogFile,
-          (function* () {
-            for (const q of queues.queues()) {
-              yield encodeStoreLogRecord({ type: 'CREATE', queue: q })
-              if (q.status === 'off')
-                yield encodeStoreLogRecord({ type: 'SUSPEND', recipientId: q.recipientId })
-            }
-          })(),
-        )
+        rewriteFile(this.#storeLogFile, this.#queueLines())
         this.#storeLog = AppendLog.open(this.#storeLogFile, this.#durability)
       }
       if (this.#msgLogFile !== undefined) {
-        const queues = this.queues
-        const msgs = this.msgs
-        rewrite(
-          this.#msgLogFile,
-          (function* () {
-            for (const q of queues.queues()) {
-              const mq = msgs.peekMsgQueue(q.recipientId)
-              if (mq === undefined) continue
-              for (const msg of mq.messages()) {
-                yield encodeMsgLogRecord({ type: 'MSG', recipientId: q.recipientId, msg })
-              }
-            }
-          })(),
-        )
+        rewriteFile(this.#msgLogFile, this.#messageLines())
         this.#msgLog = AppendLog.open(this.#msgLogFile, this.#durability)
       }
     } catch (e) {
@@ -283,6 +258,28 @@ export class ServerStore {
     }
     const logs = [this.#storeLog, this.#msgLog].filter((l): l is AppendLog => l !== undefined)
     this.#commit = logs.length > 0 ? new GroupCommit(logs) : undefined
+  }
+
+  /**
+   * Compact while running, once the logs grew by more than the threshold and
+   * twice their size after the last compaction: the logs are rewritten from
+   * memory (which already holds every appended change) while no write is in
+   * flight, so nothing committed is lost and nothing waits on the old files.
+   */
+  #maybeCompact(): void {
+    const gc = this.#commit
+    if (gc === undefined || this.#closed || !gc.idle) return
+    const grown = (this.#storeLog?.bytesAppended ?? 0) + (this.#msgLog?.bytesAppended ?? 0)
+    if (grown < Math.max(this.#compactThreshold, 2 * this.#compactedBytes)) return
+    this.#storeLog?.replace(this.#queueLines())
+    this.#msgLog?.replace(this.#messageLines())
+    this.#compactedBytes = fileSize(this.#storeLogFile) + fileSize(this.#msgLogFile)
+    this.#compactions++
+  }
+
+  /** How many times the logs were compacted while running. */
+  get compactions(): number {
+    return this.#compactions
   }
 
   /** Current time in seconds (the store's clock). */
@@ -337,7 +334,8 @@ export class ServerStore {
    * @throws StoreLogError (rejection) when the disk write failed
    */
   commit(): Promise<void> {
-    return this.#commit === undefined ? Promise.resolve() : this.#commit.commit()
+    if (this.#commit === undefined) return Promise.resolve()
+    return this.#commit.commit().then(() => this.#maybeCompact())
   }
 
   /**

@@ -34,6 +34,7 @@ function newQueue(broker: Broker) {
 }
 
 const body = (s: string) => new TextEncoder().encode(s)
+const text = (b: Uint8Array) => new TextDecoder().decode(b)
 
 describe('ServerStore persistence', () => {
   it('a memory-only store works and writes nothing', async () => {
@@ -143,6 +144,49 @@ describe('ServerStore persistence', () => {
     expect(() => store.logQueue({ type: 'DELETE', recipientId: q.recipientId })).toThrowError(
       expect.objectContaining({ code: 'STORE_CLOSED' }),
     )
+  })
+
+  it('compacts while running once the logs grew past the threshold, without losing committed changes', async () => {
+    const dir = tmp()
+    const opts = { ...files(dir), compactThreshold: 4000, durability: 'write' as const }
+    const store = ServerStore.open(opts)
+    const broker = new Broker(store, { crypto })
+    const s = broker.connect(() => {})
+    const qs = [newQueue(broker), newQueue(broker), newQueue(broker)]
+    const commits: Promise<void>[] = []
+    for (let i = 0; i < 300; i++) {
+      const q = qs[i % 3]!
+      broker.send(q, i % 2 === 0, body(`m${i}`))
+      if (i % 4 === 3) {
+        const head = broker.subscribe(s, q)
+        if (head.type === 'MSG') broker.acknowledge(s, q, head.msg.msgId)
+      }
+      // several commits in flight at once, as with many connections
+      commits.push(store.commit())
+      if (i % 7 === 0) await Promise.all(commits.splice(0))
+    }
+    await Promise.all(commits)
+    expect(store.compactions).toBeGreaterThan(0)
+    const size = fs.statSync(opts.msgLogFile!).size
+    expect(size).toBeLessThan(60_000)
+    const live = qs.map(
+      (q) =>
+        store.msgs
+          .peekMsgQueue(q.recipientId)
+          ?.messages()
+          .map((m) => text(m.body)) ?? [],
+    )
+    const again = ServerStore.open(opts)
+    expect(
+      qs.map(
+        (q) =>
+          again.msgs
+            .peekMsgQueue(q.recipientId)
+            ?.messages()
+            .map((m) => text(m.body)) ?? [],
+      ),
+    ).toEqual(live)
+    expect(again.restored.skippedLines).toBe(0)
   })
 
   it('a message log without a store log is a configuration error', () => {
