@@ -1,7 +1,7 @@
 /**
  * The relay loop: one {@link Relay} serves every connection whose hello
  * handshake succeeded. Per received block it parses the transmissions
- * (v4 batches), checks credentials and signatures (constant work whether or
+ * (v4 batches), checks credentials and signatures (the same work whether or
  * not the queue exists), runs the commands on the {@link Broker}, waits for
  * the group commit of whatever they logged, and answers with one block where
  * the version allows (v4), in the reference's order: failed transmissions
@@ -9,11 +9,10 @@
  *
  * @see ../shared/spec/smp.md §3–§6, §8, §10–11; ../shared/spec/transport.md §8
  */
-import { type CryptoProvider, decodePublicVerifyKey, encodePublicKey } from '@simplex-ts/core'
+import { type CryptoProvider, type SignAlg, decodePublicVerifyKey, encodePublicKey } from '@simplex-ts/core'
 import {
   type Command,
   type PublicVerifyKey,
-  type QueueAuthKeys,
   type ReceivedOk,
   type Response,
   type SmpVersion,
@@ -23,7 +22,6 @@ import {
   encodeResponseTransmission,
   encryptDeliveredMessage,
   parseCommandTransmission,
-  verifyCommandAuth,
 } from '@simplex-ts/smp'
 import type { Transport } from '@simplex-ts/transport'
 import type { Broker, BrokerEvent, BrokerResult, BrokerSession } from './broker'
@@ -126,12 +124,18 @@ export class Relay {
   readonly #crypto: CryptoProvider
   readonly #log: (message: string) => void
   readonly #connections = new Set<Connection>()
+  /** Fixed valid keys for the dummy verifications (any key serves: the point is the work). */
+  readonly #dummyKeys: Readonly<Record<SignAlg, Uint8Array>>
 
   /** @param broker state and semantics; @param opts crypto and diagnostics */
   constructor(broker: Broker, opts: RelayOptions) {
     this.broker = broker
     this.#crypto = opts.crypto
     this.#log = opts.log ?? (() => {})
+    this.#dummyKeys = {
+      ed25519: opts.crypto.signPublicKey('ed25519', new Uint8Array(32).fill(0x5a)),
+      ed448: opts.crypto.signPublicKey('ed448', new Uint8Array(57).fill(0x5a)),
+    }
   }
 
   /** Number of open connections. */
@@ -218,7 +222,7 @@ export class Relay {
         t.command.type === 'NEW' || t.command.type === 'PING'
           ? undefined
           : store.queues.getQueue(party, t.entityId)
-      if (!verifyCommandAuth(this.#crypto, t, queue === undefined ? undefined : authKeys(queue))) {
+      if (!this.#verify(t, queue)) {
         failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: 'AUTH' } })
         continue
       }
@@ -234,6 +238,43 @@ export class Relay {
         : [...failed, ...msgs, ...answers.filter((a) => a.command.type !== 'MSG')]
     const ready = store.appended !== before || delivers ? store.commit() : undefined
     c.send(out, ready, fail)
+  }
+
+  /**
+   * The server's authorization of a command (`verifyTransmission`, smp.md §4.2)
+   * with every signed path doing the same work: exactly one key import and one
+   * verification, against the queue's key when it exists and matches the
+   * signature's algorithm, else against a dummy key of that algorithm. Keys are
+   * passed as fresh copies so the provider never reuses an imported key: a
+   * reused import would make known (recently used) queues answer faster than
+   * unknown ones.
+   */
+  #verify(t: ReceivedOk<Command>, queue: QueueRec | undefined): boolean {
+    const sig = t.signature
+    const cmd = t.command
+    let key: PublicVerifyKey | undefined
+    switch (cmd.type) {
+      case 'PING':
+        return true
+      case 'NEW':
+        key = cmd.rcvAuthKey
+        break
+      case 'SEND':
+        // an unsecured queue takes only unsigned messages
+        if (queue !== undefined && queue.senderKey === undefined && sig === undefined) return true
+        key = storedKey(queue?.senderKey)
+        break
+      case 'NSUB':
+        key = storedKey(queue?.notifier?.notifierKey)
+        break
+      default:
+        key = storedKey(queue?.recipientKey)
+    }
+    if (sig === undefined) return false
+    const real = key !== undefined && key.alg === sig.alg
+    const raw = real ? key!.publicKey : this.#dummyKeys[sig.alg]
+    const valid = this.#crypto.verify(sig.alg, raw.slice(), t.signed, sig.bytes)
+    return real && valid
   }
 
   #execute(c: Connection, t: ReceivedOk<Command>, queue: QueueRec | undefined): BrokerResult {
@@ -330,42 +371,14 @@ export class Relay {
   }
 }
 
-/** How many decoded keys of recently active queues are kept (see {@link verifyKey}). */
-const KEY_CACHE_SIZE = 4096
-
 /**
- * Decoded verification keys of recently active queues, by their stored DER
- * bytes, least recently used first. Reusing the decoded key object lets the
- * crypto provider reuse its imported key (the native provider caches by key
- * object), which roughly halves a signature check; the bound keeps idle queues
- * from each holding an imported key (≈1.5 KB of native memory apiece).
+ * Decode a stored verification key (DER SPKI); `undefined` when it does not
+ * decode (only a tampered log can hold such a key: the queue then authorizes nothing).
  */
-const decodedKeys = new Map<Uint8Array, PublicVerifyKey>()
-
-function verifyKey(der: Uint8Array): PublicVerifyKey {
-  let k = decodedKeys.get(der)
-  if (k !== undefined) {
-    decodedKeys.delete(der)
-  } else {
-    k = decodePublicVerifyKey(der)
-    if (decodedKeys.size >= KEY_CACHE_SIZE) decodedKeys.delete(decodedKeys.keys().next().value!)
-  }
-  decodedKeys.set(der, k)
-  return k
-}
-
-/**
- * The verification keys of a stored queue. Stored keys were validated when
- * received; should one not decode (a tampered log) the queue authorizes
- * nothing: `undefined` makes the check a dummy verification and `AUTH`.
- */
-function authKeys(q: QueueRec): QueueAuthKeys | undefined {
+function storedKey(der: Uint8Array | undefined): PublicVerifyKey | undefined {
+  if (der === undefined) return undefined
   try {
-    return {
-      recipientKey: verifyKey(q.recipientKey),
-      senderKey: q.senderKey === undefined ? undefined : verifyKey(q.senderKey),
-      notifierKey: q.notifier === undefined ? undefined : verifyKey(q.notifier.notifierKey),
-    }
+    return decodePublicVerifyKey(der)
   } catch {
     return undefined
   }
