@@ -13,6 +13,10 @@ export interface TestRelay {
   readonly storeDir: string
   readonly server: RunningServer
   restart(): Promise<void>
+  /** Stop the relay, keeping its store folder. */
+  stop(): Promise<void>
+  /** Start it again on the same port and store folder. */
+  start(): Promise<void>
   close(): Promise<void>
 }
 
@@ -33,6 +37,12 @@ export async function startTestRelay(options: Partial<StartServerOptions> = {}):
     },
     async restart() {
       await server.close()
+      server = await startServer({ ...base, port })
+    },
+    async stop() {
+      await server.close()
+    },
+    async start() {
       server = await startServer({ ...base, port })
     },
     async close() {
