@@ -61,6 +61,7 @@ function webLocks(): WebLocks | undefined {
 
 class IdbState implements CommittedState {
   private readonly prefixes = new Map<string, Uint8Array>()
+  private db: IDBDatabase | undefined
   private readonly locks: WebLocks | undefined
 
   constructor(
@@ -160,11 +161,18 @@ class IdbState implements CommittedState {
   }
 
   /**
-   * The connection idb-keyval holds. Not cached: idb-keyval reopens after the
-   * browser closes a connection on its own, and commits must follow it.
+   * The connection idb-keyval holds, cached until the browser closes it on its
+   * own (idb-keyval then reopens, and commits must follow).
    */
-  private database(): Promise<IDBDatabase> {
-    return this.store('readonly', (s) => s.transaction.db)
+  private async database(): Promise<IDBDatabase> {
+    if (this.db === undefined) {
+      const db = await this.store('readonly', (s) => s.transaction.db)
+      db.addEventListener('close', () => {
+        if (this.db === db) this.db = undefined
+      })
+      this.db = db
+    }
+    return this.db
   }
 
   async commit(writes: Write[]): Promise<void> {

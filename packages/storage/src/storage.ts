@@ -153,6 +153,7 @@ export const MAX_NAMESPACE_BYTES = 255
  */
 export function assertNamespace(ns: unknown): asserts ns is string {
   if (typeof ns !== 'string') throw new InvalidNamespaceError(`expected namespace string, got ${typeof ns}`)
+  if (checkedNamespaces.has(ns)) return
   if (ns.length === 0) throw new InvalidNamespaceError('expected non-empty namespace')
   if (ns.includes('\0')) throw new InvalidNamespaceError('namespace must not contain NUL')
   if (!isWellFormed(ns)) throw new InvalidNamespaceError('namespace has a lone UTF-16 surrogate')
@@ -161,7 +162,12 @@ export function assertNamespace(ns: unknown): asserts ns is string {
     throw new InvalidNamespaceError(
       `expected namespace of at most ${MAX_NAMESPACE_BYTES} UTF-8 bytes, got ${n}`,
     )
+  // A store uses a handful of namespaces on every call; remember the valid ones (bounded).
+  if (checkedNamespaces.size >= 1024) checkedNamespaces.clear()
+  checkedNamespaces.add(ns)
 }
+
+const checkedNamespaces = new Set<string>()
 
 /**
  * Check a key.
