@@ -260,7 +260,8 @@ export class Broker {
     const mq = this.store.msgs.getMsgQueue(q.recipientId)
     if (this.store.messageTtl !== null) mq.deleteExpired(now - this.store.messageTtl)
     if (mq.isFull()) return err('QUOTA')
-    const msg: Message = { msgId: this.#crypto.randomBytes(ID_BYTES), ts: now, notify, body }
+    // a copy: the parsed body is a view into the received block, which must not stay alive with the message
+    const msg: Message = { msgId: this.#crypto.randomBytes(ID_BYTES), ts: now, notify, body: body.slice() }
     mq.write(msg)
     this.store.logMessage(q.recipientId, msg)
     if (notify && q.notifier !== undefined) {
