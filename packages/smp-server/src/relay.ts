@@ -335,6 +335,16 @@ export class Relay {
   }
 
   #push(c: Connection, ev: BrokerEvent): void {
+    // runs inside another connection's command: a failure here must only cost this connection
+    try {
+      this.#pushUnsafe(c, ev)
+    } catch (e) {
+      this.#log(`closing connection after a failed push: ${e instanceof Error ? e.message : String(e)}`)
+      void c.transport.close()
+    }
+  }
+
+  #pushUnsafe(c: Connection, ev: BrokerEvent): void {
     let out: Outgoing
     switch (ev.type) {
       case 'MSG':
