@@ -229,6 +229,7 @@ export class OverlayStorage implements Storage {
     return this.lock.run(mode, () => (c.crossRealmLock ? c.crossRealmLock(mode, fn) : fn()))
   }
 
+  /** {@inheritDoc Storage.transaction} */
   transaction<T>(fn: (tx: Tx) => Promise<T> | T): Promise<T> {
     if (this.closed) return Promise.reject(new StorageClosedError(`${this.kind} store is closed`))
     return this.guarded('exclusive', async () => {
@@ -245,6 +246,7 @@ export class OverlayStorage implements Storage {
     })
   }
 
+  /** {@inheritDoc Storage.read} */
   read<T>(fn: (tx: ReadTx) => Promise<T> | T): Promise<T> {
     if (this.closed) return Promise.reject(new StorageClosedError(`${this.kind} store is closed`))
     return this.guarded('shared', async () => {
@@ -257,6 +259,7 @@ export class OverlayStorage implements Storage {
     })
   }
 
+  /** {@inheritDoc Storage.close} */
   close(): Promise<void> {
     if (this.closing === undefined) {
       this.closed = true
