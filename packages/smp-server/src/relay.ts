@@ -23,7 +23,7 @@ import {
   encryptDeliveredMessage,
   parseCommandTransmission,
 } from '@simplex-ts/smp'
-import type { Transport } from '@simplex-ts/transport'
+import { type Transport, isTransportError } from '@simplex-ts/transport'
 import type { Broker, BrokerEvent, BrokerResult, BrokerSession } from './broker'
 import type { Message } from './messages'
 import type { QueueRec } from './queues'
@@ -168,8 +168,9 @@ export class Relay {
         this.#receiveBlock(c, items, fail)
         if (c.pending > MAX_PENDING_BLOCKS) await c.drained()
       }
-    } catch {
-      // the transport ended with an error (truncated block, socket error): same as a close
+    } catch (e) {
+      // a transport error (truncated block, socket error) is just a close; anything else is worth a line
+      if (!isTransportError(e)) this.#log(`connection failed: ${e instanceof Error ? e.message : String(e)}`)
     } finally {
       this.broker.disconnect(c.session)
       this.#connections.delete(c)
