@@ -73,9 +73,9 @@ interface Sub {
 export class BrokerSession {
   /** Where server-initiated transmissions go. */
   readonly #push: (ev: BrokerEvent) => void
-  /** Subscriptions (and `GET` states) by recipient-id key. */
+  /** Subscriptions (and `GET` states) by recipient-id key. @internal managed by {@link Broker} */
   readonly subs = new Map<string, Sub>()
-  /** Notifier subscriptions by notifier-id key. */
+  /** Notifier subscriptions by notifier-id key. @internal managed by {@link Broker} */
   readonly ntfSubs = new Set<string>()
   /** `false` once the connection is gone. */
   connected = true
