@@ -59,6 +59,14 @@ export class StorageBackendError extends StorageError {
 }
 
 /**
+ * The database is full: the disk (SQLite `SQLITE_FULL`) or the origin's quota
+ * (IndexedDB `QuotaExceededError`). The transaction was rolled back.
+ */
+export class StorageFullError extends StorageError {
+  override readonly code = 'STORAGE_FULL'
+}
+
+/**
  * Another process holds the database's write lock longer than the busy timeout
  * (SQLite `SQLITE_BUSY`). Retrying later may succeed.
  */

@@ -17,7 +17,7 @@
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
 import { concatBytes, prefixEnd, utf8 } from './bytes'
-import { StorageBackendError } from './errors'
+import { StorageBackendError, StorageFullError } from './errors'
 import type { LockMode } from './lock'
 import { type CommittedState, OverlayStorage, type Write } from './overlay'
 import type { Bounds, Entry, Storage } from './storage'
@@ -47,6 +47,8 @@ function asBytes(v: unknown, what: string): Uint8Array {
 
 function wrap(e: unknown, what: string): Error {
   if (e instanceof StorageBackendError) return e
+  if ((e as { name?: unknown } | null)?.name === 'QuotaExceededError')
+    return new StorageFullError(`IndexedDB ${what}: quota exceeded`, { cause: e })
   return new StorageBackendError(`IndexedDB ${what} failed`, { cause: e })
 }
 

@@ -47,6 +47,7 @@ export {
   InvalidRangeError,
   StorageBackendError,
   StorageBusyError,
+  StorageFullError,
   PassphraseRequiredError,
   InvalidKdfParamsError,
   WrongPassphraseError,

@@ -16,6 +16,8 @@ import {
   StorageBackendError,
   StorageBusyError,
   StorageClosedError,
+  StorageError,
+  StorageFullError,
   TransactionClosedError,
 } from './errors'
 import { RwLock } from './lock'
@@ -33,10 +35,16 @@ import {
   toBounds,
 } from './storage'
 
-/** Options of {@link openSqliteStorage}. */
+/** Options of {@link openSqliteStorage}: a `path`, or an open better-sqlite3 `database`. */
 export interface SqliteStorageOptions {
   /** Database file path, or `':memory:'` for a private in-memory database. */
-  path: string
+  path?: string
+  /**
+   * An open better-sqlite3 connection to use instead of `path` (for instance
+   * one from a SQLCipher-enabled build, or with extra pragmas already set). The
+   * store takes it over: it sets the pragmas below and closes it on `close()`.
+   */
+  database?: Database.Database
   /**
    * SQLite `synchronous` setting. `'full'` (default) syncs the WAL on every
    * commit, so a commit survives power loss; `'normal'` survives process
@@ -60,10 +68,11 @@ function toBytes(b: unknown): Uint8Array {
 }
 
 function wrap(e: unknown, what: string): Error {
-  if (e instanceof StorageBackendError || e instanceof StorageBusyError) return e
+  if (e instanceof StorageError) return e
   const code = (e as { code?: unknown } | null)?.code
   if (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
     return new StorageBusyError(`${what}: database is locked`, { cause: e })
+  if (code === 'SQLITE_FULL') return new StorageFullError(`${what}: database or disk is full`, { cause: e })
   return new StorageBackendError(`${what} failed`, { cause: e })
 }
 
@@ -80,6 +89,10 @@ class SqliteTx implements Tx {
 
   private check(): void {
     if (!this.open) throw new TransactionClosedError('transaction already ended')
+    // After some errors (SQLITE_FULL, I/O) SQLite may roll the whole transaction
+    // back by itself; later statements would then autocommit one by one.
+    if (this.writable && !this.s.inTransaction())
+      throw new StorageBackendError('SQLite rolled this transaction back after an earlier error')
   }
 
   async get(ns: string, key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -180,6 +193,11 @@ class SqliteStore implements Storage {
       .pluck()
   }
 
+  /** `true` while SQLite has a transaction open on the connection. */
+  inTransaction(): boolean {
+    return this.db.inTransaction
+  }
+
   /** A prepared statement per range shape (bounds present, open/closed, direction). */
   rangeStmt(b: Bounds): Stmt {
     const shape = `${b.lower === undefined ? '-' : b.lower.open ? '>' : '≥'}${b.upper === undefined ? '-' : b.upper.open ? '<' : '≤'}${b.reverse ? 'r' : 'f'}`
@@ -214,6 +232,8 @@ class SqliteStore implements Storage {
         throw e
       }
       tx.end()
+      if (!this.db.inTransaction)
+        throw new StorageBackendError('SQLite rolled this transaction back after an earlier error')
       try {
         this.db.exec('COMMIT')
       } catch (e) {
@@ -274,12 +294,16 @@ class SqliteStore implements Storage {
  * (another process's writer makes commits wait up to `busyTimeoutMs`).
  *
  * @throws {StorageBackendError} the file cannot be opened, is not a database, or has a newer schema
+ * @throws {StorageFullError} (from transactions) the disk is full; the transaction was rolled back
  */
 export async function openSqliteStorage(options: SqliteStorageOptions | string): Promise<Storage> {
   const o: SqliteStorageOptions = typeof options === 'string' ? { path: options } : options
+  const where = o.path ?? 'database'
   let db: Db | undefined
   try {
-    db = new Database(o.path)
+    if (o.database !== undefined) db = o.database
+    else if (o.path !== undefined) db = new Database(o.path)
+    else throw new StorageBackendError('give a path or a database')
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`)
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${o.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
@@ -303,6 +327,6 @@ export async function openSqliteStorage(options: SqliteStorageOptions | string):
       if (db.inTransaction) db.exec('ROLLBACK')
       db.close()
     }
-    throw wrap(e, `open ${o.path}`)
+    throw wrap(e, `open ${where}`)
   }
 }

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type Storage, StorageBackendError, StorageBusyError } from '../src/index'
+import {
+  type Storage,
+  StorageBackendError,
+  StorageBusyError,
+  StorageError,
+  StorageFullError,
+} from '../src/index'
 import { openSqliteStorage } from '../src/sqlite'
 import { describeCompliance } from './compliance'
 
@@ -115,5 +121,48 @@ describe('sqlite specifics', () => {
     raw.pragma('user_version = 7')
     raw.close()
     await expect(openSqliteStorage(newer)).rejects.toBeInstanceOf(StorageBackendError)
+  })
+})
+
+describe('sqlite: full disk and bring-your-own connection', () => {
+  it('a full database gives StorageFullError and rolls the whole transaction back', async () => {
+    const path = join(dir, 'full.sqlite')
+    const db = new Database(path)
+    const st = await openSqliteStorage({ database: db })
+    try {
+      await st.transaction((tx) => tx.put('n', new Uint8Array([1]), new Uint8Array([1])))
+      // The connection is the caller's: cap it at about 400 KiB.
+      db.pragma('max_page_count = 100')
+      const err = await st
+        .transaction(async (tx) => {
+          await tx.put('n', new Uint8Array([2]), new Uint8Array([2]))
+          for (let i = 0; i < 100; i++) await tx.put('big', new Uint8Array([i]), new Uint8Array(64 * 1024))
+        })
+        .catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(StorageFullError)
+      expect((err as StorageFullError).code).toBe('STORAGE_FULL')
+      expect(await st.read((tx) => tx.namespaces())).toEqual(['n'])
+      expect((await st.read((tx) => tx.range('n'))).length).toBe(1)
+      // Swallowing the error inside the callback cannot commit half a transaction either.
+      const outcome = await st
+        .transaction(async (tx) => {
+          await tx.put('n', new Uint8Array([3]), new Uint8Array([3]))
+          try {
+            for (let i = 0; i < 100; i++) await tx.put('big', new Uint8Array([i]), new Uint8Array(64 * 1024))
+          } catch {}
+          await tx.put('n', new Uint8Array([4]), new Uint8Array([4]))
+          return 'committed'
+        })
+        .catch((e: unknown) => e)
+      const keys = (await st.read((tx) => tx.range('n'))).map((e) => e.key[0])
+      const big = (await st.read((tx) => tx.range('big'))).length
+      // Either SQLite undid only the failing statement (then the rest commits) or it rolled
+      // everything back and the transaction rejects: never a partial commit.
+      if (outcome === 'committed') expect([keys, big > 0]).toEqual([[1, 3, 4], true])
+      else expect([keys, big, outcome instanceof StorageError]).toEqual([[1], 0, true])
+    } finally {
+      await st.close()
+    }
+    expect(db.open).toBe(false)
   })
 })
