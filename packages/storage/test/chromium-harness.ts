@@ -44,6 +44,8 @@ export async function bundle(entry: string): Promise<string> {
 /** A page in headless Chromium that has loaded a bundle, and how to tear it all down. */
 export interface BrowserPage {
   readonly page: Page
+  /** Open another tab on the same origin with the same bundle loaded. */
+  newPage(): Promise<Page>
   /** Uncaught errors the page reported. */
   readonly errors: string[]
   close(): Promise<void>
@@ -91,13 +93,20 @@ export async function openBundle(js: string, ready: string): Promise<BrowserPage
         '--disable-quic',
       ],
     })
-    const page = await browser.newPage()
+    const b = browser
     const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
     const { port } = server.address() as AddressInfo
-    await page.goto(`http://127.0.0.1:${port}/`)
-    await page.waitForFunction((name) => name in globalThis, ready, { timeout: 30_000 })
-    return { page, errors, close }
+    // Pages of one default context share an origin, hence IndexedDB and Web Locks, like tabs.
+    const context = await b.newContext()
+    const newPage = async () => {
+      const p = await context.newPage()
+      p.on('pageerror', (e) => errors.push(e.message))
+      await p.goto(`http://127.0.0.1:${port}/`)
+      await p.waitForFunction((name) => name in globalThis, ready, { timeout: 30_000 })
+      return p
+    }
+    const page = await newPage()
+    return { page, errors, newPage, close }
   } catch (e) {
     await close()
     throw e

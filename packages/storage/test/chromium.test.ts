@@ -53,6 +53,20 @@ describe.skipIf(!present && !required)('idb adapter compliance (real Chromium)',
     expect(env?.userAgent).toMatch(/Chrome\//)
   })
 
+  it('two tabs writing the same store concurrently lose no update (Web Locks across tabs)', async () => {
+    const second = await browser!.newPage()
+    const name = `cross-tab-${Date.now()}`
+    type G = {
+      incrementMany: (n: string, k: number) => Promise<void>
+      readCounter: (n: string) => Promise<number>
+    }
+    const run = (p: typeof second) =>
+      p.evaluate((nm) => (globalThis as unknown as G).incrementMany(nm, 30), name)
+    await Promise.all([run(browser!.page), run(second)])
+    expect(await browser!.page.evaluate((nm) => (globalThis as unknown as G).readCounter(nm), name)).toBe(60)
+    await second.close()
+  }, 60_000)
+
   for (const c of checks) {
     it(c.name, () => {
       const r = results.find((x) => x.name === c.name)

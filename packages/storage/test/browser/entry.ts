@@ -51,10 +51,40 @@ async function runCompliance(only?: string[]): Promise<BrowserResult[]> {
   return results
 }
 
+/**
+ * `n` read-modify-write increments of one counter, each transaction waiting a
+ * little between its read and its write: run from two tabs at once, any
+ * missing cross-tab serialization shows up as lost updates.
+ */
+async function incrementMany(name: string, n: number): Promise<void> {
+  const st = await openIdbStorage({ name })
+  const key = new Uint8Array([1])
+  try {
+    for (let i = 0; i < n; i++) {
+      await st.transaction(async (tx) => {
+        const cur = (await tx.get('counter', key))?.[0] ?? 0
+        await new Promise((r) => setTimeout(r, (i * 7) % 4))
+        await tx.put('counter', key, new Uint8Array([cur + 1]))
+      })
+    }
+  } finally {
+    await st.close()
+  }
+}
+
+async function readCounter(name: string): Promise<number | undefined> {
+  const st = await openIdbStorage({ name })
+  try {
+    return (await st.read((tx) => tx.get('counter', new Uint8Array([1]))))?.[0]
+  } finally {
+    await st.close()
+  }
+}
+
 const env = {
   webLocks: typeof navigator !== 'undefined' && 'locks' in navigator,
   secureContext: globalThis.isSecureContext,
   userAgent: typeof navigator !== 'undefined' ? navigator.userAgent : '',
 }
 
-Object.assign(globalThis, { runCompliance, complianceEnv: env })
+Object.assign(globalThis, { runCompliance, incrementMany, readCounter, complianceEnv: env })
