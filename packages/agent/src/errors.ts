@@ -81,3 +81,47 @@ export class CERatchetEarlierMessageError extends RatchetError {
 export class CERatchetDuplicateMessageError extends RatchetError {
   override readonly code = 'CERatchetDuplicateMessage'
 }
+
+/**
+ * Base of the errors the reference reports as `AgentErrorType` (`CMD …`, `AGENT …`); `code` is the
+ * error's text form as the reference writes it (`AGENT A_MESSAGE`, `CMD SYNTAX`).
+ * @see ../shared/spec/agent.md §12
+ */
+export abstract class AgentProtocolError extends AgentError {}
+
+/**
+ * A connection request (link) or agent command did not parse (`CMD SYNTAX`). The parser's
+ * failure is in `cause`.
+ * @see ../shared/spec/agent.md §3, §12
+ */
+export class CmdSyntaxError extends AgentProtocolError {
+  override readonly code = 'CMD SYNTAX'
+}
+
+/**
+ * A message from another agent did not parse: client message, agent envelope, agent message, or
+ * the invitation link inside an `AgentInvitation` (`AGENT A_MESSAGE`). The parser's failure is in
+ * `cause`.
+ * @see ../shared/spec/agent.md §6, §12
+ */
+export class AgentMessageError extends AgentProtocolError {
+  override readonly code = 'AGENT A_MESSAGE'
+}
+
+/**
+ * A message that is well-formed but not allowed in the connection's state or with that header
+ * (`AGENT A_PROHIBITED`).
+ * @see ../shared/spec/agent.md §5, §8.5, §12
+ */
+export class AgentProhibitedError extends AgentProtocolError {
+  override readonly code = 'AGENT A_PROHIBITED'
+}
+
+/**
+ * No common version of the agent, SMP client or e2e protocol with the peer, or a peer's version
+ * outside the supported range (`AGENT A_VERSION`).
+ * @see ../shared/spec/agent.md §2, §12
+ */
+export class AgentVersionError extends AgentProtocolError {
+  override readonly code = 'AGENT A_VERSION'
+}

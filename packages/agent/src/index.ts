@@ -16,6 +16,11 @@ export {
   CERatchetTooManySkippedError,
   CERatchetEarlierMessageError,
   CERatchetDuplicateMessageError,
+  AgentProtocolError,
+  CmdSyntaxError,
+  AgentMessageError,
+  AgentProhibitedError,
+  AgentVersionError,
 } from './errors'
 
 // --- e2e: X3DH ---
