@@ -86,3 +86,63 @@ export {
 } from './ratchet/skipped'
 export { type RatchetJson, ratchetToJson, encodeRatchetJson, decodeRatchetJson } from './ratchet/json'
 export { encodeRatchet, decodeRatchet } from './ratchet/binary'
+
+// --- wire: versions, queue references, links, envelopes, agent messages ---
+export {
+  AGENT_VERSION,
+  AGENT_VRANGE,
+  type JoinInvitationVersions,
+  type JoinContactVersions,
+  isDuplexHandshake,
+  checkConfirmationVersion,
+  checkClientVersion,
+  negotiateInvitation,
+  negotiateContact,
+} from './version'
+export {
+  type SmpQueueInfo,
+  encodeSmpQueueInfo,
+  decodeSmpQueueInfo,
+  queueInfoToUri,
+  queueUriToInfo,
+  compatibleQueueInfo,
+  isQueueInfoCompatible,
+} from './queue-info'
+export {
+  type ConnectionMode,
+  type ConnReqScheme,
+  type ConnReqUriData,
+  type InvitationRequest,
+  type ContactRequest,
+  type ConnectionRequest,
+  SIMPLEX_CHAT_SCHEME,
+  newConnReqData,
+  formatConnReqScheme,
+  formatConnectionRequest,
+  parseConnectionRequest,
+  parseInvitationRequest,
+} from './links'
+export {
+  type AgentMsgEnvelope,
+  encodeAgentMsgEnvelope,
+  decodeAgentMsgEnvelope,
+  decodeAgentClientMessage,
+} from './envelope'
+export {
+  type NonEmpty,
+  type APrivHeader,
+  type AMessage,
+  type AgentMessage,
+  type AgentMessageType,
+  type MsgErrorType,
+  type MsgIntegrity,
+  encodeAMessage,
+  decodeAMessage,
+  encodeAPrivHeader,
+  decodeAPrivHeader,
+  encodeAgentMessage,
+  decodeAgentMessage,
+  agentMessageType,
+  agentMessageHash,
+  checkMsgIntegrity,
+} from './messages'
