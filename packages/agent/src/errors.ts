@@ -125,3 +125,79 @@ export class AgentProhibitedError extends AgentProtocolError {
 export class AgentVersionError extends AgentProtocolError {
   override readonly code = 'AGENT A_VERSION'
 }
+
+/**
+ * No connection (or pending confirmation / contact request) with that id (`CONN NOT_FOUND`).
+ * @see ../shared/spec/agent.md §12
+ */
+export class ConnNotFoundError extends AgentProtocolError {
+  override readonly code = 'CONN NOT_FOUND'
+}
+
+/**
+ * The peer's queue no longer accepts messages: the relay answered `AUTH` or `QUOTA` to a
+ * confirmation, or `AUTH` to a HELLO (`CONN NOT_AVAILABLE`).
+ * @see ../shared/spec/agent.md §10.1
+ */
+export class ConnNotAvailableError extends AgentProtocolError {
+  override readonly code = 'CONN NOT_AVAILABLE'
+}
+
+/**
+ * The v1 initiator did not allow the connection before the HELLO timeout (`CONN NOT_ACCEPTED`).
+ * @see ../shared/spec/agent.md §10.1
+ */
+export class ConnNotAcceptedError extends AgentProtocolError {
+  override readonly code = 'CONN NOT_ACCEPTED'
+}
+
+/**
+ * The operation needs a duplex connection and this one has only one queue yet (`CONN SIMPLEX`).
+ * @see ../shared/spec/agent.md §10.3
+ */
+export class ConnSimplexError extends AgentProtocolError {
+  override readonly code = 'CONN SIMPLEX'
+}
+
+/**
+ * The operation is not allowed in the connection's state, e.g. sending before it is connected
+ * or joining with a contact address as if it were an invitation (`CMD PROHIBITED`).
+ * @see ../shared/spec/agent.md §12
+ */
+export class CmdProhibitedError extends AgentProtocolError {
+  override readonly code = 'CMD PROHIBITED'
+}
+
+/**
+ * The message body or connection info does not fit in one agent message (`CMD LARGE`).
+ * @see ../shared/spec/agent.md §4, §12
+ */
+export class CmdLargeError extends AgentProtocolError {
+  override readonly code = 'CMD LARGE'
+}
+
+/**
+ * A message of the peer failed end-to-end decryption: per-queue box, ratchet header or body
+ * (`AGENT A_ENCRYPTION`). Nothing was stored and the ratchet is unchanged; the ratchet's or
+ * box's own error is in `cause`.
+ * @see ../shared/spec/agent.md §5, §7.6, §12
+ */
+export class AgentEncryptionError extends AgentProtocolError {
+  override readonly code = 'AGENT A_ENCRYPTION'
+}
+
+/**
+ * A message the agent already processed was delivered again (`AGENT A_DUPLICATE`); benign.
+ * @see ../shared/spec/agent.md §10.2
+ */
+export class AgentDuplicateError extends AgentProtocolError {
+  override readonly code = 'AGENT A_DUPLICATE'
+}
+
+/**
+ * The agent was closed before the operation completed.
+ * @see ../shared/spec/agent.md §12
+ */
+export class AgentClosedError extends AgentError {
+  override readonly code = 'AGENT_CLOSED'
+}

@@ -21,6 +21,15 @@ export {
   AgentMessageError,
   AgentProhibitedError,
   AgentVersionError,
+  ConnNotFoundError,
+  ConnNotAvailableError,
+  ConnNotAcceptedError,
+  ConnSimplexError,
+  CmdProhibitedError,
+  CmdLargeError,
+  AgentEncryptionError,
+  AgentDuplicateError,
+  AgentClosedError,
 } from './errors'
 
 // --- e2e: X3DH ---
@@ -146,3 +155,22 @@ export {
   agentMessageHash,
   checkMsgIntegrity,
 } from './messages'
+
+// --- the agent: connections, delivery, events ---
+export { type Agent, type AgentOptions, type ConnectionInfo, createAgent } from './agent'
+export { type RetryInterval, DEFAULT_RETRY_INTERVAL } from './delivery'
+export type {
+  AgentEvent,
+  AgentEventType,
+  ConfirmationEvent,
+  RequestEvent,
+  InfoEvent,
+  ConnectedEvent,
+  MessageEvent,
+  SentEvent,
+  DeliveredEvent,
+  MessageErrorEvent,
+  ServerEvent,
+  EndEvent,
+  ErrorEvent,
+} from './events'

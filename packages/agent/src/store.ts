@@ -1,0 +1,211 @@
+/**
+ * The agent's records over the `Storage` interface. Every namespace begins
+ * with `agent.`; keys are ordered tuples (`encodeKey`), so one connection's
+ * skipped keys, send queue and messages are prefix ranges.
+ *
+ * | namespace       | key                              | value                         |
+ * | --------------- | -------------------------------- | ----------------------------- |
+ * | `agent.conn`    | connId                           | {@link ConnRecord} (JSON)     |
+ * | `agent.ratchet` | connId                           | ratchet, binary form          |
+ * | `agent.skipped` | (connId, header key, msg number) | message key + IV              |
+ * | `agent.snd`     | (connId, internal id)            | {@link PendingMessage} (JSON) |
+ * | `agent.rcv`     | (connId, internal id)            | {@link StoredRcvMessage}      |
+ * | `agent.conf`    | confId                           | {@link PendingConfirmation}   |
+ * | `agent.inv`     | invitationId                     | {@link ContactInvitation}     |
+ *
+ * JSON values carry bytes as `{"$b": base64url}`.
+ * @see ../shared/spec/agent.md §9, §10
+ */
+import { Decoder, Encoder, base64urlDecode, base64urlEncode, fromUtf8, utf8 } from '@simplex-ts/core'
+import { type ReadTx, type Tx, decodeKey, encodeKey } from '@simplex-ts/storage'
+import type {
+  ConnRecord,
+  ContactInvitation,
+  PendingConfirmation,
+  PendingMessage,
+  StoredRcvMessage,
+} from './connection'
+import type { Ratchet } from './ratchet'
+import { decodeRatchet, encodeRatchet } from './ratchet/binary'
+import {
+  type SkippedMessageKey,
+  type SkippedMsgDiff,
+  decodeMessageKey,
+  encodeMessageKey,
+} from './ratchet/skipped'
+
+const NS = {
+  conn: 'agent.conn',
+  ratchet: 'agent.ratchet',
+  skipped: 'agent.skipped',
+  snd: 'agent.snd',
+  rcv: 'agent.rcv',
+  conf: 'agent.conf',
+  inv: 'agent.inv',
+} as const
+
+function toJson(value: unknown): Uint8Array {
+  return utf8(
+    JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $b: base64urlEncode(v) } : v)),
+  )
+}
+
+function fromJson<T>(bytes: Uint8Array): T {
+  return JSON.parse(fromUtf8(bytes), (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && '$b' in v) {
+      const b = (v as { $b: unknown }).$b
+      if (typeof b === 'string') return base64urlDecode(b)
+    }
+    return v
+  }) as T
+}
+
+function idKey(id: string): Uint8Array {
+  return utf8(id)
+}
+
+/** Read a connection. */
+export async function getConn(tx: ReadTx, connId: string): Promise<ConnRecord | undefined> {
+  const v = await tx.get(NS.conn, idKey(connId))
+  return v === undefined ? undefined : fromJson<ConnRecord>(v)
+}
+
+/** Every connection. */
+export async function listConns(tx: ReadTx): Promise<ConnRecord[]> {
+  return (await tx.range(NS.conn)).map((e) => fromJson<ConnRecord>(e.value))
+}
+
+/** Write a connection. */
+export function putConn(tx: Tx, conn: ConnRecord): Promise<void> {
+  return tx.put(NS.conn, idKey(conn.connId), toJson(conn))
+}
+
+/** Read a connection's ratchet. */
+export async function getRatchet(tx: ReadTx, connId: string): Promise<Ratchet | undefined> {
+  const v = await tx.get(NS.ratchet, idKey(connId))
+  return v === undefined ? undefined : decodeRatchet(new Decoder(v))
+}
+
+/** The binary form of a ratchet (also kept in a pending confirmation). */
+export function ratchetBytes(rc: Ratchet): Uint8Array {
+  return encodeRatchet(new Encoder(), rc).finish()
+}
+
+/** Decode {@link ratchetBytes}. */
+export function ratchetFromBytes(bytes: Uint8Array): Ratchet {
+  return decodeRatchet(new Decoder(bytes))
+}
+
+/** Write a connection's ratchet. */
+export function putRatchet(tx: Tx, connId: string, rc: Ratchet): Promise<void> {
+  return tx.put(NS.ratchet, idKey(connId), ratchetBytes(rc))
+}
+
+/** A connection's skipped message keys. */
+export async function getSkipped(tx: ReadTx, connId: string): Promise<SkippedMessageKey[]> {
+  const rows = await tx.range(NS.skipped, { prefix: encodeKey(connId) })
+  return rows.map((e) => {
+    const [, headerKey, msgN] = decodeKey(e.key, ['string', 'bytes', 'uint'] as const)
+    const { messageKey, iv } = decodeMessageKey(new Decoder(e.value))
+    return { headerKey, msgN: Number(msgN), messageKey, iv }
+  })
+}
+
+/** Apply the skipped-key change of one decryption. */
+export async function applySkipped(tx: Tx, connId: string, diff: SkippedMsgDiff): Promise<void> {
+  if (diff.type === 'remove') {
+    await tx.delete(NS.skipped, encodeKey(connId, diff.headerKey, diff.msgN))
+  } else if (diff.type === 'add') {
+    for (const k of diff.keys) {
+      await tx.put(
+        NS.skipped,
+        encodeKey(connId, k.headerKey, k.msgN),
+        encodeMessageKey(new Encoder(64), k).finish(),
+      )
+    }
+  }
+}
+
+/** Append a message to a connection's send queue. */
+export function putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
+  return tx.put(NS.snd, encodeKey(connId, m.internalId), toJson(m))
+}
+
+/** The oldest message of a connection's send queue. */
+export async function firstPending(tx: ReadTx, connId: string): Promise<PendingMessage | undefined> {
+  const [e] = await tx.range(NS.snd, { prefix: encodeKey(connId), limit: 1 })
+  return e === undefined ? undefined : fromJson<PendingMessage>(e.value)
+}
+
+/** Remove a message from the send queue. */
+export function deletePending(tx: Tx, connId: string, internalId: number): Promise<void> {
+  return tx.delete(NS.snd, encodeKey(connId, internalId))
+}
+
+/** Store a received message. */
+export function putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
+  return tx.put(NS.rcv, encodeKey(connId, m.internalId), toJson(m))
+}
+
+/** A stored received message. */
+export async function getRcvMessage(
+  tx: ReadTx,
+  connId: string,
+  internalId: number,
+): Promise<StoredRcvMessage | undefined> {
+  const v = await tx.get(NS.rcv, encodeKey(connId, internalId))
+  return v === undefined ? undefined : fromJson<StoredRcvMessage>(v)
+}
+
+/** Store a pending confirmation. */
+export function putConfirmation(tx: Tx, c: PendingConfirmation): Promise<void> {
+  return tx.put(NS.conf, idKey(c.confId), toJson(c))
+}
+
+/** A pending confirmation. */
+export async function getConfirmation(tx: ReadTx, confId: string): Promise<PendingConfirmation | undefined> {
+  const v = await tx.get(NS.conf, idKey(confId))
+  return v === undefined ? undefined : fromJson<PendingConfirmation>(v)
+}
+
+/** The pending confirmations (of every connection). */
+export async function listConfirmations(tx: ReadTx): Promise<PendingConfirmation[]> {
+  return (await tx.range(NS.conf)).map((e) => fromJson<PendingConfirmation>(e.value))
+}
+
+/** Delete a pending confirmation. */
+export function deleteConfirmation(tx: Tx, confId: string): Promise<void> {
+  return tx.delete(NS.conf, idKey(confId))
+}
+
+/** Store a contact invitation. */
+export function putInvitation(tx: Tx, inv: ContactInvitation): Promise<void> {
+  return tx.put(NS.inv, idKey(inv.invitationId), toJson(inv))
+}
+
+/** A contact invitation. */
+export async function getInvitation(
+  tx: ReadTx,
+  invitationId: string,
+): Promise<ContactInvitation | undefined> {
+  const v = await tx.get(NS.inv, idKey(invitationId))
+  return v === undefined ? undefined : fromJson<ContactInvitation>(v)
+}
+
+/** Delete a contact invitation. */
+export function deleteInvitation(tx: Tx, invitationId: string): Promise<void> {
+  return tx.delete(NS.inv, idKey(invitationId))
+}
+
+/** Delete every record of a connection (its pending confirmations and invitations included). */
+export async function deleteConnRecords(tx: Tx, connId: string): Promise<void> {
+  await tx.delete(NS.conn, idKey(connId))
+  await tx.delete(NS.ratchet, idKey(connId))
+  for (const ns of [NS.skipped, NS.snd, NS.rcv]) {
+    for (const e of await tx.range(ns, { prefix: encodeKey(connId) })) await tx.delete(ns, e.key)
+  }
+  for (const c of await listConfirmations(tx)) if (c.connId === connId) await deleteConfirmation(tx, c.confId)
+  for (const e of await tx.range(NS.inv)) {
+    if (fromJson<ContactInvitation>(e.value).connId === connId) await tx.delete(NS.inv, e.key)
+  }
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type TestRelay, connectPair, newAgent, next, startRelay, str, text } from './agent-helpers'
+
+let relay: TestRelay
+
+beforeAll(async () => {
+  relay = await startRelay()
+})
+afterAll(async () => {
+  await relay.close()
+})
+
+describe('agent: v2 duplex handshake over TLS', () => {
+  it('connects two agents and exchanges messages both ways', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay)
+    const { connId: a, link } = await alice.createConnection()
+    expect(link).toMatch(/^https:\/\/simplex\.chat\/invitation#\/\?v=1-2&smp=/)
+    const conf = next(alice, 'confirmation')
+    const info = next(bob, 'info')
+    const b = await bob.joinConnection(link, text('bob profile'))
+    const c = await conf
+    expect(c.connId).toBe(a)
+    expect(str(c.info)).toBe('bob profile')
+    const aCon = next(alice, 'connected')
+    const bCon = next(bob, 'connected')
+    await alice.allowConnection(c.confId, text('alice profile'))
+    expect(str((await info).info)).toBe('alice profile')
+    await Promise.all([aCon, bCon])
+    expect((await alice.getConnection(a)).agentVersion).toBe(2)
+
+    const got = next(bob, 'message')
+    const delivered = next(alice, 'delivered')
+    const id = await alice.sendMessage(a, text('hello bob'))
+    expect((await delivered).msgId).toBe(id)
+    const m = await got
+    expect(str(m.body)).toBe('hello bob')
+    expect(m.integrity).toBeNull()
+    expect(m.sndMsgId).toBe(3)
+
+    const got2 = next(alice, 'message')
+    await bob.sendMessage(b, text('hello alice'))
+    const m2 = await got2
+    expect(str(m2.body)).toBe('hello alice')
+    expect(m2.integrity).toBeNull()
+    expect(m2.sndMsgId).toBe(3)
+    await alice.close()
+    await bob.close()
+  })
+})
+
+describe('agent: v1 handshake', () => {
+  it('connects a v1 initiator with a v2 joiner (REPLY flow) and exchanges messages', async () => {
+    const alice = await newAgent(relay, { agentVersionRange: { min: 1, max: 1 } })
+    const bob = await newAgent(relay)
+    const { a, b } = await connectPair(alice, bob)
+    expect((await alice.getConnection(a)).agentVersion).toBe(1)
+    expect((await bob.getConnection(b)).agentVersion).toBe(1)
+    const got = next(bob, 'message')
+    await alice.sendMessage(a, text('v1 hello'))
+    const m = await got
+    expect(str(m.body)).toBe('v1 hello')
+    expect(m.integrity).toBeNull()
+    expect(m.sndMsgId).toBe(3) // conf, HELLO, then the message
+    const got2 = next(alice, 'message')
+    await bob.sendMessage(b, text('v1 reply'))
+    const m2 = await got2
+    expect(str(m2.body)).toBe('v1 reply')
+    expect(m2.integrity).toBeNull()
+    expect(m2.sndMsgId).toBe(4) // conf, HELLO, REPLY, then the message
+    await alice.close()
+    await bob.close()
+  })
+
+  it('connects a v2 initiator with a v1 joiner', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay, { agentVersionRange: { min: 1, max: 1 } })
+    const { a, b } = await connectPair(alice, bob)
+    expect((await alice.getConnection(a)).agentVersion).toBe(1)
+    const got = next(alice, 'message')
+    await bob.sendMessage(b, text('from v1'))
+    expect(str((await got).body)).toBe('from v1')
+    await alice.close()
+    await bob.close()
+  })
+})
+
+describe('agent: contact addresses', () => {
+  it('accepts a contact request and connects', async () => {
+    const owner = await newAgent(relay)
+    const requester = await newAgent(relay)
+    const { connId: addr, link } = await owner.createAddress()
+    expect(link).toMatch(/^https:\/\/simplex\.chat\/contact#\/\?v=1-2&smp=/)
+    const req = next(owner, 'request')
+    const r = await requester.joinConnection(link, text('requester profile'))
+    const q = await req
+    expect(q.connId).toBe(addr)
+    expect(str(q.info)).toBe('requester profile')
+    const conf = next(requester, 'confirmation', (e) => e.connId === r)
+    const o = await owner.acceptContact(q.invitationId, text('owner profile'))
+    const c = await conf
+    expect(str(c.info)).toBe('owner profile')
+    const rCon = next(requester, 'connected')
+    const oCon = next(owner, 'connected')
+    await requester.allowConnection(r, text('requester profile'))
+    await Promise.all([rCon, oCon])
+    const got = next(requester, 'message')
+    await owner.sendMessage(o, text('welcome'))
+    expect(str((await got).body)).toBe('welcome')
+    // the address keeps working for further requests
+    const req2 = next(owner, 'request')
+    await requester.joinConnection(link, text('again'))
+    expect(str((await req2).info)).toBe('again')
+    await owner.close()
+    await requester.close()
+  })
+
+  it('rejects a contact request: nothing is joined and the request is gone', async () => {
+    const owner = await newAgent(relay)
+    const requester = await newAgent(relay)
+    const { link } = await owner.createAddress()
+    const req = next(owner, 'request')
+    await requester.joinConnection(link, text('hi'))
+    const q = await req
+    await owner.rejectContact(q.invitationId)
+    await expect(owner.acceptContact(q.invitationId, text('x'))).rejects.toMatchObject({
+      code: 'CONN NOT_FOUND',
+    })
+    expect((await owner.listConnections()).length).toBe(1)
+    await owner.close()
+    await requester.close()
+  })
+})
