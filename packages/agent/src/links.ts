@@ -116,16 +116,24 @@ export function newConnReqData(queue: SmpQueueUri): ConnReqUriData {
 /**
  * Text form of a scheme: `simplex:` or `https://host[:port]`.
  * @see ../shared/spec/agent.md §3.1
+ * @throws EncodeError on an empty host, a host with a character that ends it (`: # , ; /`, space)
+ *   or outside Latin-1, or a non-numeric port.
  */
 export function formatConnReqScheme(scheme: ConnReqScheme): string {
-  return scheme.type === 'simplex' ? 'simplex:' : `https://${formatSrvLoc(scheme)}`
+  if (scheme.type === 'simplex') return 'simplex:'
+  // Unlike the reference, refuse a location that would not parse back.
+  if (!/^[^:#,;/ \u0100-\uffff]+$/.test(scheme.host) || !/^[0-9]*$/.test(scheme.port)) {
+    throw new EncodeError(`invalid app server location ${JSON.stringify(formatSrvLoc(scheme))}`)
+  }
+  return `https://${formatSrvLoc(scheme)}`
 }
 
 /**
  * The link text, byte for byte as the reference writes it: parameters `v`, `smp`, then `e2e` for
  * an invitation; queue URIs in the short unversioned form; values escaped once.
  * @see ../shared/spec/agent.md §3.1, §3.2
- * @throws EncodeError on a non-Latin-1 character; CryptoKeyError/EncodeError on a malformed key.
+ * @throws EncodeError on a non-Latin-1 character or a scheme as {@link formatConnReqScheme};
+ *   CryptoKeyError/EncodeError on a malformed key.
  */
 export function formatConnectionRequest(cr: ConnectionRequest): string {
   const { scheme, agentVRange, smpQueues } = cr.data
