@@ -1,0 +1,147 @@
+// Delivery and durability: many messages both ways, a restart on SQLite mid-conversation, a move to
+// another adapter through an archive, and a message redelivered after its ACK was lost.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { type Storage, createMemoryStorage, exportArchive, importArchive } from '@simplex-ts/storage'
+import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { MessageEvent } from '../src/events'
+import { type TestRelay, connectPair, newAgent, next, startRelay, str, text } from './agent-helpers'
+
+let relay: TestRelay
+let dir: string
+
+beforeAll(async () => {
+  relay = await startRelay()
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-delivery-'))
+})
+afterAll(async () => {
+  await relay.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function collect(agent: { on: (t: 'message', f: (e: MessageEvent) => void) => () => void }, n: number) {
+  const got: MessageEvent[] = []
+  return {
+    got,
+    done: new Promise<MessageEvent[]>((resolve) => {
+      const off = agent.on('message', (e) => {
+        got.push(e)
+        if (got.length === n) {
+          off()
+          resolve(got)
+        }
+      })
+    }),
+  }
+}
+
+describe('agent delivery', () => {
+  it('moves 1,000 messages each way in order with a clean hash chain', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay)
+    const { a, b } = await connectPair(alice, bob)
+    const N = 1000
+    const toBob = collect(bob, N)
+    const toAlice = collect(alice, N)
+    const sends: Promise<number>[] = []
+    for (let i = 0; i < N; i++) {
+      sends.push(alice.sendMessage(a, text(`a${i}`)))
+      sends.push(bob.sendMessage(b, text(`b${i}`)))
+    }
+    await Promise.all(sends)
+    const [gb, ga] = await Promise.all([toBob.done, toAlice.done])
+    expect(gb.map((e) => str(e.body))).toEqual(Array.from({ length: N }, (_, i) => `a${i}`))
+    expect(ga.map((e) => str(e.body))).toEqual(Array.from({ length: N }, (_, i) => `b${i}`))
+    expect(gb.every((e) => e.integrity === null) && ga.every((e) => e.integrity === null)).toBe(true)
+    expect(gb.map((e) => e.sndMsgId)).toEqual(Array.from({ length: N }, (_, i) => i + 3))
+    await alice.close()
+    await bob.close()
+  }, 60_000)
+
+  it('continues after a restart on SQLite and after moving to another adapter by archive', async () => {
+    const file = path.join(dir, 'bob.db')
+    let bobStore: Storage = await openSqliteStorage({ path: file })
+    const alice = await newAgent(relay)
+    let bob = await newAgent(relay, { storage: bobStore })
+    const { a, b } = await connectPair(alice, bob)
+    const got = next(bob, 'message')
+    await alice.sendMessage(a, text('one'))
+    expect(str((await got).body)).toBe('one')
+
+    // bob stops; alice keeps writing; bob comes back on the same file
+    await bob.close()
+    await bobStore.close()
+    const d1 = next(alice, 'delivered')
+    await alice.sendMessage(a, text('two'))
+    await alice.sendMessage(a, text('three'))
+    await d1
+    bobStore = await openSqliteStorage({ path: file })
+    bob = await newAgent(relay, { storage: bobStore })
+    const back = collect(bob, 2)
+    expect((await back.done).map((e) => str(e.body))).toEqual(['two', 'three'])
+    expect(back.got.every((e) => e.integrity === null)).toBe(true)
+
+    // bob queues a message while alice's relay connection is fine but bob is about to move
+    await bob.close()
+    const archive = await exportArchive(bobStore, { passphrase: 'pw', kdf: { log2N: 8, r: 8, p: 1 } })
+    await bobStore.close()
+    const moved = createMemoryStorage()
+    await importArchive(moved, archive, { passphrase: 'pw' })
+    bob = await newAgent(relay, { storage: moved })
+    const toAlice = next(alice, 'message')
+    await bob.sendMessage(b, text('from the new device'))
+    const m = await toAlice
+    expect(str(m.body)).toBe('from the new device')
+    expect(m.integrity).toBeNull()
+    const toBob = next(bob, 'message')
+    await alice.sendMessage(a, text('four'))
+    expect((await toBob).integrity).toBeNull()
+    await alice.close()
+    await bob.close()
+  })
+
+  it('sends queued while the relay is down are delivered after it comes back, in order', async () => {
+    const own = await startRelay()
+    const alice = await newAgent(own)
+    const bob = await newAgent(own)
+    const { a } = await connectPair(alice, bob)
+    const down = next(alice, 'down')
+    await own.stop()
+    await down
+    for (const t of ['x', 'y', 'z']) await alice.sendMessage(a, text(t))
+    const got = collect(bob, 3)
+    const up = next(bob, 'up')
+    await own.start()
+    await up
+    expect((await got.done).map((e) => str(e.body))).toEqual(['x', 'y', 'z'])
+    await alice.close()
+    await bob.close()
+    await own.close()
+  })
+
+  it('a message stored but not acknowledged is redelivered and not shown twice', async () => {
+    const alice = await newAgent(relay)
+    const bobStore = createMemoryStorage()
+    let bob = await newAgent(relay, { storage: bobStore })
+    const { a } = await connectPair(alice, bob)
+    // close bob right after it stores a message, before its ACK reaches the relay
+    const first = next(bob, 'message')
+    const b0 = bob
+    b0.on('message', () => {
+      void b0.close()
+    })
+    await alice.sendMessage(a, text('once'))
+    expect(str((await first).body)).toBe('once')
+    bob = await newAgent(relay, { storage: bobStore })
+    const after = next(bob, 'message')
+    await alice.sendMessage(a, text('next'))
+    const m = await after
+    expect(str(m.body)).toBe('next')
+    expect(m.integrity).toBeNull()
+    expect(bob.log.filter((e) => e.type === 'message').length).toBe(1)
+    await alice.close()
+    await bob.close()
+  })
+})
