@@ -27,7 +27,10 @@ import {
 import { AgentMessageError } from './errors'
 import { type SmpQueueInfo, decodeSmpQueueInfo, encodeSmpQueueInfo } from './queue-info'
 
-/** A non-empty list (the reference's `NonEmpty`). */
+/**
+ * A non-empty list (the reference's `NonEmpty`): a count byte of at least 1 on the wire.
+ * @see ../shared/spec/agent.md §1
+ */
 export type NonEmpty<T> = readonly [T, ...T[]]
 
 /**
@@ -201,7 +204,12 @@ function readAgentMessage(d: Decoder): AgentMessage {
   }
 }
 
-/** Run a decoder and report its DecodeError as `AGENT A_MESSAGE`. */
+/**
+ * Run a decoder and report its DecodeError as `AGENT A_MESSAGE`, as the agent reports any peer
+ * message that does not parse (internal: shared by the envelope decoders).
+ * @see ../shared/spec/agent.md §6, §12
+ * @throws AgentMessageError in place of a DecodeError; anything else unchanged.
+ */
 export function asAgentMessageError<T>(decode: () => T): T {
   try {
     return decode()
