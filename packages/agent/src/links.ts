@@ -222,7 +222,6 @@ function readConnectionRequest(text: string): ConnectionRequest {
   while (pos < text.length && text[pos] !== ' ' && text[pos] !== '\n') pos++
   if (pos !== text.length) fail('endOfInput')
   const query = parseSimpleQuery(text.slice(queryStart))
-  pos = queryStart
 
   const agentVRange = parseVersionRangeStr(queryParam(query, 'v'))
   const smpQueues = parseQueueList(queryParam(query, 'smp'))
