@@ -23,10 +23,20 @@ steps.push(['lint', run('lint', 'pnpm', ['exec', 'biome', 'check', '.'])])
 steps.push(['typecheck', run('typecheck', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json', '--noEmit'])])
 steps.push([
   'tests',
-  run('tests', 'pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]),
+  run('tests', 'pnpm', [
+    'exec',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ]),
 ])
 steps.push(['build', run('build', 'pnpm', ['-r', '--filter', './packages/*', 'build'])])
-steps.push(['publint', run('publint', 'pnpm', ['-r', '--filter', './packages/*', 'exec', 'publint', '--strict'])])
+steps.push([
+  'publint',
+  run('publint', 'pnpm', ['-r', '--filter', './packages/*', 'exec', 'publint', '--strict']),
+])
 
 let passed = 0
 let failed = 0

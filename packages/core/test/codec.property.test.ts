@@ -105,7 +105,9 @@ describe('codec properties', () => {
 
   it('random bytes fed to the composite decoder give only DecodeError', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => onlyTyped(() => decodeAll(bytes, decodeSample))),
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) =>
+        onlyTyped(() => decodeAll(bytes, decodeSample)),
+      ),
       RUNS,
     )
   })
