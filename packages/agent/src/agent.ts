@@ -119,6 +119,17 @@ export interface AgentOptions {
   readonly retryInterval?: RetryInterval
   /** How long a v1 HELLO keeps being retried while the peer's queue is not secured (default 2 days). */
   readonly helloTimeoutMs?: number
+  /**
+   * Signature algorithm of new queue keys (default Ed448, the v3.1 agent's; Ed25519 is accepted
+   * by every v3.1 relay and peer and is several times cheaper per `SEND`/`ACK`).
+   */
+  readonly signAlg?: SignAlg
+  /**
+   * User messages of one connection sent pipelined before waiting for the relay's answers
+   * (default 8; 1 is the reference agent's one-at-a-time). Order is kept either way: the relay
+   * executes one connection's commands in order.
+   */
+  readonly sendWindow?: number
   /** The agent versions offered and accepted (default 1–2; `{ min: 1, max: 1 }` behaves as a v1 agent). */
   readonly agentVersionRange?: VersionRange
 }
@@ -207,8 +218,19 @@ export interface Agent {
   events(signal?: AbortSignal): AsyncIterableIterator<AgentEvent>
   /** Call `fn` for each event of `type`; returns the function that stops it. */
   on<T extends AgentEventType>(type: T, fn: (event: Extract<AgentEvent, { type: T }>) => void): () => void
+  /** Counters for diagnostics and benchmarks: relay commands sent, by name (`NEW`, `SEND`, `ACK`…). */
+  stats(): AgentStats
   /** Stop delivery, close every relay connection and end the event stream. Idempotent. */
   close(): Promise<void>
+}
+
+/**
+ * Counters of an agent.
+ * @see ../shared/spec/agent.md §10
+ */
+export interface AgentStats {
+  /** Relay commands sent since the agent started, by command name. */
+  readonly commands: Readonly<Record<string, number>>
 }
 
 const HELLO_TIMEOUT_MS = 2 * 24 * 3600 * 1000
@@ -229,7 +251,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 }
 
 class AgentImpl implements Agent {
-  readonly #storage: Storage
+  readonly #db: store.CachedStore
   readonly #servers: readonly string[]
   readonly #crypto: CryptoProvider
   readonly #pool: ClientPool
@@ -237,6 +259,8 @@ class AgentImpl implements Agent {
   readonly #retry: RetryInterval
   readonly #helloTimeoutMs: number
   readonly #agentVRange: VersionRange
+  readonly #sendWindow: number
+  readonly #signAlg: SignAlg
   /** `server \n rcvId` → connId */
   readonly #rcvIndex = new Map<string, string>()
   readonly #locks = new Map<string, Promise<void>>()
@@ -246,12 +270,14 @@ class AgentImpl implements Agent {
   #closed = false
 
   constructor(options: AgentOptions) {
-    this.#storage = options.storage
+    this.#db = new store.CachedStore(options.storage)
     this.#servers = [...options.servers]
     this.#crypto = options.crypto ?? defaultCrypto()
     this.#retry = options.retryInterval ?? DEFAULT_RETRY_INTERVAL
     this.#helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS
     this.#agentVRange = options.agentVersionRange ?? AGENT_VRANGE
+    this.#sendWindow = Math.max(1, Math.floor(options.sendWindow ?? 8))
+    this.#signAlg = options.signAlg ?? 'ed448'
     const crypto = this.#crypto
     const smpOptions = options.smpClient ?? {}
     const connect = options.connect
@@ -270,7 +296,7 @@ class AgentImpl implements Agent {
   // --- life cycle ---
 
   async start(): Promise<void> {
-    const conns = await this.#storage.read((tx) => store.listConns(tx))
+    const conns = await this.#db.read((tx) => store.listConns(tx))
     const byServer = new Map<string, string[]>()
     for (const c of conns) {
       const rq = c.rcvQueue
@@ -300,6 +326,10 @@ class AgentImpl implements Agent {
 
   events(signal?: AbortSignal): AsyncIterableIterator<AgentEvent> {
     return this.#hub.iterate(signal)
+  }
+
+  stats(): AgentStats {
+    return { commands: { ...this.#pool.commands } }
   }
 
   on<T extends AgentEventType>(type: T, fn: (event: Extract<AgentEvent, { type: T }>) => void): () => void {
@@ -376,7 +406,7 @@ class AgentImpl implements Agent {
   }
 
   async #kickServer(server: string): Promise<void> {
-    const conns = await this.#storage.read((tx) => store.listConns(tx))
+    const conns = await this.#db.read((tx) => store.listConns(tx))
     for (const c of conns) if (c.sndQueue?.server === server) this.#kick(c.connId)
   }
 
@@ -390,7 +420,7 @@ class AgentImpl implements Agent {
         if (this.#closed) return
         try {
           const client = await this.#pool.get(server)
-          const conns = await this.#storage.read((tx) => store.listConns(tx))
+          const conns = await this.#db.read((tx) => store.listConns(tx))
           for (const c of conns) {
             const rq = c.rcvQueue
             if (rq === undefined || rq.server !== server || rq.status === 'disabled') continue
@@ -425,7 +455,7 @@ class AgentImpl implements Agent {
 
   async #newRcvQueue(server: string): Promise<RcvQueueRecord> {
     const client = await this.#pool.get(server)
-    const q = await client.createQueue({ signAlg: 'ed448' })
+    const q = await client.createQueue({ signAlg: this.#signAlg })
     return {
       server,
       rcvId: q.rcvId,
@@ -442,7 +472,7 @@ class AgentImpl implements Agent {
     return {
       server: formatSmpServer(q.smpServer),
       sndId: q.senderId,
-      sndAuthKey: this.#crypto.generateSignKeyPair('ed448'),
+      sndAuthKey: this.#crypto.generateSignKeyPair(this.#signAlg),
       e2eDhKey,
       e2eDhSecret: this.#crypto.dh('x25519', e2eDhKey.privateKey, q.dhPublicKey.publicKey),
       status: 'new',
@@ -479,7 +509,7 @@ class AgentImpl implements Agent {
       e2eKeys: { key1: e2e.keyPair1, key2: e2e.keyPair2 },
     }
     this.#rcvIndex.set(rcvKey(rq.server, rq.rcvId), conn.connId)
-    await this.#storage.transaction((tx) => store.putConn(tx, conn))
+    await this.#db.transaction((tx) => this.#db.putConn(tx, conn))
     const link = formatConnectionRequest({
       mode: 'invitation',
       data: { ...newConnReqData(this.#queueUri(rq)), agentVRange: this.#agentVRange },
@@ -493,7 +523,7 @@ class AgentImpl implements Agent {
     const rq = await this.#newRcvQueue(this.#randomServer())
     const conn: ConnRecord = { ...newConnRecord(this.#newId(), 'contact', true), rcvQueue: rq }
     this.#rcvIndex.set(rcvKey(rq.server, rq.rcvId), conn.connId)
-    await this.#storage.transaction((tx) => store.putConn(tx, conn))
+    await this.#db.transaction((tx) => this.#db.putConn(tx, conn))
     const link = formatConnectionRequest({
       mode: 'contact',
       data: { ...newConnReqData(this.#queueUri(rq)), agentVRange: this.#agentVRange },
@@ -554,30 +584,30 @@ class AgentImpl implements Agent {
     const connId = conn.connId
     return this.#withLock(connId, async () => {
       if (rq !== undefined) this.#rcvIndex.set(rcvKey(rq.server, rq.rcvId), connId)
-      await this.#storage.transaction(async (tx) => {
-        await store.putConn(tx, conn)
-        await store.putRatchet(tx, connId, enc.state)
+      await this.#db.transaction(async (tx) => {
+        await this.#db.putConn(tx, conn)
+        await this.#db.putRatchet(tx, connId, enc.state)
       })
       try {
         await this.#sendEnvelope(sq, 'confirmation', envelope, CONF_NOTIFICATION)
       } catch (e) {
-        await this.#storage.transaction((tx) => store.deleteConnRecords(tx, connId))
+        await this.#db.transaction((tx) => this.#db.deleteConnRecords(tx, connId))
         if (rq !== undefined) {
           this.#rcvIndex.delete(rcvKey(rq.server, rq.rcvId))
           await this.#deleteRcvQueueQuietly(rq)
         }
         throw e
       }
-      await this.#storage.transaction(async (tx) => {
+      await this.#db.transaction(async (tx) => {
         let c: ConnRecord = { ...conn, sndQueue: { ...sq, status: 'confirmed' } }
         if (!duplex) {
           // v1: HELLO goes out at once and is retried until the initiator secures its queue
-          const rc = (await store.getRatchet(tx, connId)) as Ratchet
+          const rc = (await this.#db.getRatchet(tx, connId)) as Ratchet
           const next = await this.#enqueue(tx, { ...c, helloAt: Date.now() }, rc, { type: 'HELLO' }, false)
           c = next.conn
-          await store.putRatchet(tx, connId, next.rc)
+          await this.#db.putRatchet(tx, connId, next.rc)
         }
-        await store.putConn(tx, c)
+        await this.#db.putConn(tx, c)
       })
       this.#kick(connId)
       return connId
@@ -613,7 +643,7 @@ class AgentImpl implements Agent {
 
   async allowConnection(id: string, info: Uint8Array): Promise<void> {
     this.#checkOpen()
-    const conf = await this.#storage.read(async (tx) => {
+    const conf = await this.#db.read(async (tx) => {
       const byId = await store.getConfirmation(tx, id)
       if (byId !== undefined) return byId
       return (await store.listConfirmations(tx)).find((c) => c.connId === id)
@@ -624,12 +654,12 @@ class AgentImpl implements Agent {
   }
 
   async #allow(conf: PendingConfirmation, info: Uint8Array): Promise<void> {
-    const conn = await this.#storage.read((tx) => store.getConn(tx, conf.connId))
+    const conn = await this.#db.read((tx) => this.#db.getConn(tx, conf.connId))
     const rq = conn?.rcvQueue
     if (conn === undefined || rq === undefined) throw new ConnNotFoundError(`no connection ${conf.connId}`)
     const client = await this.#pool.get(rq.server)
     await client.secureQueue(rcvCreds(rq), conf.senderKey)
-    await this.#storage.transaction(async (tx) => {
+    await this.#db.transaction(async (tx) => {
       let c: ConnRecord = {
         ...conn,
         agentVersion: conf.agentVersion,
@@ -644,24 +674,24 @@ class AgentImpl implements Agent {
         c = { ...c, sndQueue: this.#newSndQueue(reply) }
         ;({ conn: c, rc } = await this.#enqueueConfirmation(tx, c, rc, info))
       }
-      await store.putRatchet(tx, c.connId, rc)
+      await this.#db.putRatchet(tx, c.connId, rc)
       await store.deleteConfirmation(tx, conf.confId)
-      await store.putConn(tx, c)
+      await this.#db.putConn(tx, c)
     })
   }
 
   async acceptContact(invitationId: string, info: Uint8Array): Promise<string> {
     this.#checkOpen()
-    const inv = await this.#storage.read((tx) => store.getInvitation(tx, invitationId))
+    const inv = await this.#db.read((tx) => store.getInvitation(tx, invitationId))
     if (inv === undefined) throw new ConnNotFoundError(`no contact request ${invitationId}`)
     const connId = await this.joinConnection(inv.connReq, info)
-    await this.#storage.transaction((tx) => store.deleteInvitation(tx, invitationId))
+    await this.#db.transaction((tx) => store.deleteInvitation(tx, invitationId))
     return connId
   }
 
   async rejectContact(invitationId: string): Promise<void> {
     this.#checkOpen()
-    await this.#storage.transaction(async (tx) => {
+    await this.#db.transaction(async (tx) => {
       if ((await store.getInvitation(tx, invitationId)) === undefined) {
         throw new ConnNotFoundError(`no contact request ${invitationId}`)
       }
@@ -678,10 +708,10 @@ class AgentImpl implements Agent {
   ): Promise<number> {
     this.#checkOpen()
     const id = await this.#withLock(connId, () =>
-      this.#storage.transaction(async (tx) => {
-        const conn = await store.getConn(tx, connId)
+      this.#db.transaction(async (tx) => {
+        const conn = await this.#db.getConn(tx, connId)
         if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
-        const rc = await store.getRatchet(tx, connId)
+        const rc = await this.#db.getRatchet(tx, connId)
         if (
           conn.mode !== 'invitation' ||
           conn.sndQueue === undefined ||
@@ -691,8 +721,8 @@ class AgentImpl implements Agent {
           throw new CmdProhibitedError(`connection ${connId} cannot send yet`)
         }
         const next = await this.#enqueue(tx, conn, rc, { type: 'A_MSG', body }, options.notification ?? true)
-        await store.putRatchet(tx, connId, next.rc)
-        await store.putConn(tx, next.conn)
+        await this.#db.putRatchet(tx, connId, next.rc)
+        await this.#db.putConn(tx, next.conn)
         return next.conn.lastInternalId
       }),
     )
@@ -828,54 +858,67 @@ class AgentImpl implements Agent {
       })
   }
 
-  /** Deliver the connection's send queue strictly in order, one message at a time (§10.1). */
+  /**
+   * Deliver the connection's send queue in order (§10.1). Handshake messages go one at a time, as
+   * their delivery changes the connection's state; user messages go in windows of up to
+   * `sendWindow` pipelined `SEND`s on the one relay connection (which the relay executes in
+   * order), and the accepted ones leave the queue in one transaction. After a failure the queue
+   * resumes from the first message not accepted.
+   */
   async #deliver(connId: string, state: { again: boolean }): Promise<void> {
     const backoff = new Backoff(this.#retry)
     for (;;) {
       if (this.#closed) return
       state.again = false
-      const next = await this.#storage.read(async (tx) => {
-        const conn = await store.getConn(tx, connId)
-        const m = conn === undefined ? undefined : await store.firstPending(tx, connId)
-        return conn === undefined || m === undefined ? undefined : { conn, m }
+      const next = await this.#db.read(async (tx) => {
+        const conn = await this.#db.getConn(tx, connId)
+        const ms = conn === undefined ? [] : await store.firstPending(tx, connId, this.#sendWindow)
+        return conn === undefined || ms.length === 0 ? undefined : { conn, ms }
       })
       if (next === undefined) return
-      const { conn, m } = next
+      const { conn, ms } = next
       const sq = conn.sndQueue
       if (sq === undefined) return
-      try {
-        await this.#sendEnvelope(sq, m.kind, m.envelope, m.notification)
-      } catch (e) {
-        if (this.#closed) return
-        const v = classifySendError(m.kind, e)
-        if (v.action === 'retry') {
-          if (v.report) this.#reportSendError(conn, m, e)
-          await this.#sleep(backoff.next())
-          continue
-        }
-        if (v.action === 'hello-auth' && !conn.duplex && Date.now() - m.queuedAt < this.#helloTimeoutMs) {
-          // v1: the initiator has not secured its queue yet
-          await this.#sleep(backoff.next())
-          continue
-        }
-        await this.#withLock(connId, () =>
-          this.#storage.transaction((tx) => store.deletePending(tx, connId, m.internalId)),
-        )
-        if (v.action === 'hello-auth') {
-          const notAvailable = conn.duplex || conn.initiator
-          this.#error(
-            connId,
-            notAvailable
-              ? new ConnNotAvailableError('the peer queue refused HELLO', { cause: e })
-              : new ConnNotAcceptedError('the initiator did not accept the connection in time', { cause: e }),
-          )
-        } else if (v.notAvailable) {
-          this.#error(connId, new ConnNotAvailableError('the peer queue is not available', { cause: e }))
-        } else this.#reportSendError(conn, m, e)
+      const first = ms[0] as PendingMessage
+      const batch = first.kind === 'message' ? takeMessages(ms) : [first]
+      const results = await Promise.allSettled(
+        batch.map((m) => this.#sendEnvelope(sq, m.kind, m.envelope, m.notification)),
+      )
+      if (this.#closed) return
+      const accepted = batch.filter((_, i) => results[i]?.status === 'fulfilled')
+      if (accepted.length > 0) {
+        backoff.reset()
+        await this.#withLock(connId, () => this.#delivered(connId, accepted))
+      }
+      const failedAt = results.findIndex((r) => r.status === 'rejected')
+      if (failedAt < 0) continue
+      const m = batch[failedAt] as PendingMessage
+      const e: unknown = (results[failedAt] as PromiseRejectedResult).reason
+      const v = classifySendError(m.kind, e)
+      if (v.action === 'retry') {
+        if (v.report) this.#reportSendError(conn, m, e)
+        await this.#sleep(backoff.next())
         continue
       }
-      backoff.reset()
-      await this.#withLock(connId, () => this.#delivered(connId, m))
+      if (v.action === 'hello-auth' && !conn.duplex && Date.now() - m.queuedAt < this.#helloTimeoutMs) {
+        // v1: the initiator has not secured its queue yet
+        await this.#sleep(backoff.next())
+        continue
+      }
+      await this.#withLock(connId, () =>
+        this.#db.transaction((tx) => store.deletePending(tx, connId, m.internalId)),
+      )
+      if (v.action === 'hello-auth') {
+        const notAvailable = conn.duplex || conn.initiator
+        this.#error(
+          connId,
+          notAvailable
+            ? new ConnNotAvailableError('the peer queue refused HELLO', { cause: e })
+            : new ConnNotAcceptedError('the initiator did not accept the connection in time', { cause: e }),
+        )
+      } else if (v.notAvailable) {
+        this.#error(connId, new ConnNotAvailableError('the peer queue is not available', { cause: e }))
+      } else this.#reportSendError(conn, m, e)
     }
   }
 
@@ -887,21 +930,23 @@ class AgentImpl implements Agent {
   }
 
   /** The relay accepted a stored message: remove it and take the handshake step it completes. */
-  async #delivered(connId: string, m: PendingMessage): Promise<void> {
+  async #delivered(connId: string, ms: readonly PendingMessage[]): Promise<void> {
     let connected = false
     let needReplyQueue = false
-    await this.#storage.transaction(async (tx) => {
-      await store.deletePending(tx, connId, m.internalId)
-      let c = await store.getConn(tx, connId)
+    const m = ms[0] as PendingMessage
+    await this.#db.transaction(async (tx) => {
+      for (const x of ms) await store.deletePending(tx, connId, x.internalId)
+      if (m.kind === 'message') return
+      let c = await this.#db.getConn(tx, connId)
       if (c === undefined || c.sndQueue === undefined) return
       if (m.kind === 'confirmation') {
         c = { ...c, sndQueue: { ...c.sndQueue, status: 'confirmed' } }
         if (!c.duplex) {
           // v1 initiator: HELLO after its confirmation, retried until the joiner secures its queue
-          const rc = (await store.getRatchet(tx, connId)) as Ratchet
+          const rc = (await this.#db.getRatchet(tx, connId)) as Ratchet
           const next = await this.#enqueue(tx, { ...c, helloAt: Date.now() }, rc, { type: 'HELLO' }, false)
           c = next.conn
-          await store.putRatchet(tx, connId, next.rc)
+          await this.#db.putRatchet(tx, connId, next.rc)
         }
       } else if (m.kind === 'hello') {
         c = { ...c, sndQueue: { ...c.sndQueue, status: 'active' } }
@@ -911,9 +956,10 @@ class AgentImpl implements Agent {
           connected = true
         }
       }
-      await store.putConn(tx, c)
+      await this.#db.putConn(tx, c)
     })
-    if (m.kind === 'message') this.#emit({ type: 'delivered', connId, msgId: m.internalId })
+    for (const x of ms)
+      if (x.kind === 'message') this.#emit({ type: 'delivered', connId, msgId: x.internalId })
     if (connected) this.#emit({ type: 'connected', connId })
     if (needReplyQueue) await this.#sendReply(connId)
   }
@@ -932,9 +978,9 @@ class AgentImpl implements Agent {
     }
     const q = rq
     this.#rcvIndex.set(rcvKey(q.server, q.rcvId), connId)
-    await this.#storage.transaction(async (tx) => {
-      const conn = await store.getConn(tx, connId)
-      const rc = await store.getRatchet(tx, connId)
+    await this.#db.transaction(async (tx) => {
+      const conn = await this.#db.getConn(tx, connId)
+      const rc = await this.#db.getRatchet(tx, connId)
       if (conn === undefined || rc === undefined) return
       const info = queueUriToInfo(this.#queueUri(q), 1)
       const next = await this.#enqueue(
@@ -944,8 +990,8 @@ class AgentImpl implements Agent {
         { type: 'REPLY', smpQueues: [info] },
         false,
       )
-      await store.putRatchet(tx, connId, next.rc)
-      await store.putConn(tx, next.conn)
+      await this.#db.putRatchet(tx, connId, next.rc)
+      await this.#db.putConn(tx, next.conn)
     })
     this.#kick(connId)
   }
@@ -974,7 +1020,7 @@ class AgentImpl implements Agent {
   /** Process one delivered message; it is acknowledged to the relay only after it was stored. */
   async #receive(connId: string, ev: SmpMessageEvent): Promise<void> {
     if (this.#closed) return
-    const conn = await this.#storage.read((tx) => store.getConn(tx, connId))
+    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
     const rq = conn?.rcvQueue
     if (conn === undefined || rq === undefined) return
     const brokerId = ev.message.msgId
@@ -1063,7 +1109,7 @@ class AgentImpl implements Agent {
       } else if (msg.type === 'AgentConnInfo') duplex = false
       else throw new AgentProhibitedError(`unexpected ${msg.type} in a confirmation`)
       const confId = this.#newId()
-      await this.#storage.transaction(async (tx) => {
+      await this.#db.transaction(async (tx) => {
         await store.putConfirmation(tx, {
           confId,
           connId,
@@ -1075,7 +1121,7 @@ class AgentImpl implements Agent {
           agentVersion: env.agentVersion,
           duplex,
         })
-        await store.putConn(tx, {
+        await this.#db.putConn(tx, {
           ...conn,
           agentVersion: env.agentVersion,
           duplex,
@@ -1088,8 +1134,8 @@ class AgentImpl implements Agent {
     if (!conn.initiator && env.e2eEncryption === undefined) {
       // the initiator's confirmation on the joiner's queue: the ratchet exists already
       let info: Uint8Array | undefined
-      await this.#storage.transaction(async (tx) => {
-        const rc = await store.getRatchet(tx, connId)
+      await this.#db.transaction(async (tx) => {
+        const rc = await this.#db.getRatchet(tx, connId)
         if (rc === undefined) throw new AgentProhibitedError('confirmation before the ratchet exists')
         const skipped = await store.getSkipped(tx, connId)
         const r = this.#decrypt(rc, skipped, env.encConnInfo)
@@ -1097,9 +1143,9 @@ class AgentImpl implements Agent {
         if (msg.type !== 'AgentConnInfo')
           throw new AgentProhibitedError(`unexpected ${msg.type} in a confirmation`)
         info = msg.connInfo
-        await store.putRatchet(tx, connId, r.state)
+        await this.#db.putRatchet(tx, connId, r.state)
         await store.applySkipped(tx, connId, r.skippedDiff)
-        await store.putConn(tx, {
+        await this.#db.putConn(tx, {
           ...conn,
           rcvQueue: {
             ...rq,
@@ -1119,21 +1165,21 @@ class AgentImpl implements Agent {
 
   /** `KEY` the receive queue with the peer's key, then (v2) queue HELLO. Called with the lock held. */
   async #secureRcvQueue(connId: string): Promise<void> {
-    const conn = await this.#storage.read((tx) => store.getConn(tx, connId))
+    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
     const rq = conn?.rcvQueue
     if (conn === undefined || rq === undefined || rq.status !== 'confirmed' || rq.senderKey === undefined)
       return
     const client = await this.#pool.get(rq.server)
     await client.secureQueue(rcvCreds(rq), rq.senderKey)
-    await this.#storage.transaction(async (tx) => {
+    await this.#db.transaction(async (tx) => {
       let c: ConnRecord = { ...conn, rcvQueue: { ...rq, status: 'secured', senderKey: undefined } }
       if (c.duplex) {
-        const rc = (await store.getRatchet(tx, connId)) as Ratchet
+        const rc = (await this.#db.getRatchet(tx, connId)) as Ratchet
         const next = await this.#enqueue(tx, c, rc, { type: 'HELLO' }, true)
         c = next.conn
-        await store.putRatchet(tx, connId, next.rc)
+        await this.#db.putRatchet(tx, connId, next.rc)
       }
-      await store.putConn(tx, c)
+      await this.#db.putConn(tx, c)
     })
     this.#kick(connId)
   }
@@ -1146,9 +1192,9 @@ class AgentImpl implements Agent {
   ): Promise<void> {
     const invitationId = this.#newId()
     const connReq = formatConnectionRequest(env.connReq)
-    await this.#storage.transaction(async (tx) => {
+    await this.#db.transaction(async (tx) => {
       await store.putInvitation(tx, { invitationId, connId: conn.connId, connReq, info: env.connInfo })
-      await store.putConn(tx, { ...conn, rcvQueue: { ...rq, lastBrokerId: ev.message.msgId } })
+      await this.#db.putConn(tx, { ...conn, rcvQueue: { ...rq, lastBrokerId: ev.message.msgId } })
     })
     this.#emit({ type: 'request', connId: conn.connId, invitationId, info: env.connInfo })
   }
@@ -1187,8 +1233,8 @@ class AgentImpl implements Agent {
     const out: AgentEvent[] = []
     let kick = false
     let connected = false
-    await this.#storage.transaction(async (tx) => {
-      const rc = await store.getRatchet(tx, connId)
+    await this.#db.transaction(async (tx) => {
+      const rc = await this.#db.getRatchet(tx, connId)
       if (rc === undefined) throw new AgentProhibitedError('message before the ratchet exists')
       const skipped = await store.getSkipped(tx, connId)
       const r = this.#decrypt(rc, skipped, env.encAgentMessage)
@@ -1257,9 +1303,9 @@ class AgentImpl implements Agent {
           break
         }
       }
-      await store.putRatchet(tx, connId, state)
+      await this.#db.putRatchet(tx, connId, state)
       await store.applySkipped(tx, connId, r.skippedDiff)
-      await store.putConn(tx, c)
+      await this.#db.putConn(tx, c)
     })
     for (const e of out) this.#emit(e)
     if (connected) this.#emit({ type: 'connected', connId })
@@ -1271,14 +1317,14 @@ class AgentImpl implements Agent {
   async suspendConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
-      const conn = await this.#storage.read((tx) => store.getConn(tx, connId))
+      const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
       if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
       const rq = conn.rcvQueue
       if (rq === undefined) return
       const client = await this.#pool.get(rq.server)
       await client.suspend(rcvCreds(rq))
-      await this.#storage.transaction((tx) =>
-        store.putConn(tx, { ...conn, rcvQueue: { ...rq, status: 'disabled' } }),
+      await this.#db.transaction((tx) =>
+        this.#db.putConn(tx, { ...conn, rcvQueue: { ...rq, status: 'disabled' } }),
       )
     })
   }
@@ -1286,7 +1332,7 @@ class AgentImpl implements Agent {
   async deleteConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
-      const conn = await this.#storage.read((tx) => store.getConn(tx, connId))
+      const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
       if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
       const rq = conn.rcvQueue
       if (rq !== undefined) {
@@ -1298,18 +1344,18 @@ class AgentImpl implements Agent {
         }
         this.#rcvIndex.delete(rcvKey(rq.server, rq.rcvId))
       }
-      await this.#storage.transaction((tx) => store.deleteConnRecords(tx, connId))
+      await this.#db.transaction((tx) => this.#db.deleteConnRecords(tx, connId))
     })
   }
 
   async getConnection(connId: string): Promise<ConnectionInfo> {
-    const conn = await this.#storage.read((tx) => store.getConn(tx, connId))
+    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
     if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
     return connectionInfo(conn)
   }
 
   async listConnections(): Promise<ConnectionInfo[]> {
-    return (await this.#storage.read((tx) => store.listConns(tx))).map(connectionInfo)
+    return (await this.#db.read((tx) => store.listConns(tx))).map(connectionInfo)
   }
 }
 
@@ -1341,6 +1387,16 @@ function newConnRecord(connId: string, mode: 'invitation' | 'contact', initiator
     lastRcvHash: new Uint8Array(0),
     createdAt: Date.now(),
   }
+}
+
+/** The leading run of user messages (handshake messages are sent on their own). */
+function takeMessages(ms: readonly PendingMessage[]): PendingMessage[] {
+  const out: PendingMessage[] = []
+  for (const m of ms) {
+    if (m.kind !== 'message') break
+    out.push(m)
+  }
+  return out
 }
 
 function rcvKey(server: string, rcvId: Uint8Array): string {

@@ -10,8 +10,22 @@ import type { SmpClient } from '@simplex-ts/smp'
 /** Opens a client for one relay address. */
 export type OpenClient = (server: string) => Promise<SmpClient>
 
+/** SMP client methods and the relay command each one sends. */
+const COMMANDS: Readonly<Record<string, string>> = {
+  createQueue: 'NEW',
+  secureQueue: 'KEY',
+  subscribe: 'SUB',
+  send: 'SEND',
+  ack: 'ACK',
+  get: 'GET',
+  suspend: 'OFF',
+  delete: 'DEL',
+}
+
 /** The agent's clients, keyed by relay address text. */
 export class ClientPool {
+  /** Relay commands sent through the pool's clients, by command name. */
+  readonly commands: Record<string, number> = {}
   readonly #clients = new Map<string, Promise<SmpClient>>()
   readonly #open: OpenClient
   readonly #attach: (server: string, client: SmpClient) => void
@@ -36,13 +50,31 @@ export class ClientPool {
         throw new Error('agent closed')
       }
       this.#attach(server, client)
-      return client
+      return this.#counting(client)
     })
     this.#clients.set(server, p)
     p.catch(() => {
       if (this.#clients.get(server) === p) this.#clients.delete(server)
     })
     return p
+  }
+
+  /** The client with its command methods counted. */
+  #counting(client: SmpClient): SmpClient {
+    const commands = this.commands
+    return new Proxy(client, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver)
+        if (typeof prop !== 'string' || typeof value !== 'function') return value
+        const cmd = COMMANDS[prop]
+        const fn = value as (...args: unknown[]) => unknown
+        if (cmd === undefined) return fn.bind(target)
+        return (...args: unknown[]) => {
+          commands[cmd] = (commands[cmd] ?? 0) + 1
+          return fn.apply(target, args)
+        }
+      },
+    })
   }
 
   /** The connected client of `server`, if one exists already. */

@@ -17,11 +17,12 @@
  * @see ../shared/spec/agent.md §9, §10
  */
 import { Decoder, Encoder, base64urlDecode, base64urlEncode, fromUtf8, utf8 } from '@simplex-ts/core'
-import { type ReadTx, type Tx, decodeKey, encodeKey } from '@simplex-ts/storage'
+import { type ReadTx, type Storage, type Tx, decodeKey, encodeKey } from '@simplex-ts/storage'
 import type {
   ConnRecord,
   ContactInvitation,
   PendingConfirmation,
+  PendingKind,
   PendingMessage,
   StoredRcvMessage,
 } from './connection'
@@ -126,15 +127,48 @@ export async function applySkipped(tx: Tx, connId: string, diff: SkippedMsgDiff)
   }
 }
 
-/** Append a message to a connection's send queue. */
-export function putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
-  return tx.put(NS.snd, encodeKey(connId, m.internalId), toJson(m))
+const KIND_TAGS: Readonly<Record<PendingKind, string>> = {
+  confirmation: 'C',
+  hello: 'H',
+  reply: 'R',
+  message: 'M',
+}
+const TAG_KINDS: Readonly<Record<string, PendingKind>> = {
+  C: 'confirmation',
+  H: 'hello',
+  R: 'reply',
+  M: 'message',
 }
 
-/** The oldest message of a connection's send queue. */
-export async function firstPending(tx: ReadTx, connId: string): Promise<PendingMessage | undefined> {
-  const [e] = await tx.range(NS.snd, { prefix: encodeKey(connId), limit: 1 })
-  return e === undefined ? undefined : fromJson<PendingMessage>(e.value)
+// Binary, not JSON: the envelope is 16 KB and is written once per message.
+function encodePending(m: PendingMessage): Uint8Array {
+  return new Encoder(m.envelope.length + 24)
+    .i64(m.internalId)
+    .char(KIND_TAGS[m.kind])
+    .bool(m.notification)
+    .i64(m.queuedAt)
+    .raw(m.envelope)
+    .finish()
+}
+
+function decodePending(bytes: Uint8Array): PendingMessage {
+  const d = new Decoder(bytes)
+  const internalId = Number(d.i64())
+  const kind = TAG_KINDS[d.char()]
+  if (kind === undefined) throw new Error('bad stored pending message kind')
+  const notification = d.bool()
+  const queuedAt = Number(d.i64())
+  return { internalId, kind, notification, queuedAt, envelope: d.tail() }
+}
+
+/** Append a message to a connection's send queue. */
+export function putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
+  return tx.put(NS.snd, encodeKey(connId, m.internalId), encodePending(m))
+}
+
+/** The oldest messages of a connection's send queue, at most `limit`. */
+export async function firstPending(tx: ReadTx, connId: string, limit = 1): Promise<PendingMessage[]> {
+  return (await tx.range(NS.snd, { prefix: encodeKey(connId), limit })).map((e) => decodePending(e.value))
 }
 
 /** Remove a message from the send queue. */
@@ -207,5 +241,78 @@ export async function deleteConnRecords(tx: Tx, connId: string): Promise<void> {
   for (const c of await listConfirmations(tx)) if (c.connId === connId) await deleteConfirmation(tx, c.confId)
   for (const e of await tx.range(NS.inv)) {
     if (fromJson<ContactInvitation>(e.value).connId === connId) await tx.delete(NS.inv, e.key)
+  }
+}
+
+/**
+ * The records with a write-through cache of connections and ratchets: reads return the same
+ * objects (so key material keeps its identity and the crypto provider's key-object cache hits),
+ * and a write reaches the cache only when its transaction commits.
+ */
+export class CachedStore {
+  readonly storage: Storage
+  readonly #conns = new Map<string, ConnRecord>()
+  readonly #ratchets = new Map<string, Ratchet>()
+  readonly #staged = new WeakMap<ReadTx, (() => void)[]>()
+
+  constructor(storage: Storage) {
+    this.storage = storage
+  }
+
+  /** A storage transaction; cache updates of its writes apply after it commits. */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    let after: (() => void)[] = []
+    const r = await this.storage.transaction((tx) => {
+      after = []
+      this.#staged.set(tx, after)
+      return fn(tx)
+    })
+    for (const f of after) f()
+    return r
+  }
+
+  /** A read-only snapshot. */
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    return this.storage.read(fn)
+  }
+
+  #stage(tx: ReadTx, f: () => void): void {
+    const list = this.#staged.get(tx)
+    if (list === undefined) throw new Error('cached write outside CachedStore.transaction')
+    list.push(f)
+  }
+
+  async getConn(tx: ReadTx, connId: string): Promise<ConnRecord | undefined> {
+    const hit = this.#conns.get(connId)
+    if (hit !== undefined) return hit
+    const c = await getConn(tx, connId)
+    if (c !== undefined && !this.#conns.has(connId)) this.#conns.set(connId, c)
+    return c
+  }
+
+  async putConn(tx: Tx, c: ConnRecord): Promise<void> {
+    await putConn(tx, c)
+    this.#stage(tx, () => this.#conns.set(c.connId, c))
+  }
+
+  async getRatchet(tx: ReadTx, connId: string): Promise<Ratchet | undefined> {
+    const hit = this.#ratchets.get(connId)
+    if (hit !== undefined) return hit
+    const rc = await getRatchet(tx, connId)
+    if (rc !== undefined && !this.#ratchets.has(connId)) this.#ratchets.set(connId, rc)
+    return rc
+  }
+
+  async putRatchet(tx: Tx, connId: string, rc: Ratchet): Promise<void> {
+    await putRatchet(tx, connId, rc)
+    this.#stage(tx, () => this.#ratchets.set(connId, rc))
+  }
+
+  async deleteConnRecords(tx: Tx, connId: string): Promise<void> {
+    await deleteConnRecords(tx, connId)
+    this.#stage(tx, () => {
+      this.#conns.delete(connId)
+      this.#ratchets.delete(connId)
+    })
   }
 }
