@@ -308,11 +308,8 @@ class AgentImpl implements Agent {
     for (const server of byServer.keys()) void this.#subscribeServer(server)
     for (const c of conns) {
       this.#kick(c.connId)
-      if (c.rcvQueue?.status === 'confirmed' && c.rcvQueue.senderKey !== undefined) {
-        void this.#withLock(c.connId, () => this.#secureRcvQueue(c.connId)).catch((e) =>
-          this.#error(c.connId, e),
-        )
-      }
+      if (c.rcvQueue?.status === 'confirmed' && c.rcvQueue.senderKey !== undefined)
+        this.#secureLater(c.connId)
     }
   }
 
@@ -1026,7 +1023,7 @@ class AgentImpl implements Agent {
     const brokerId = ev.message.msgId
     if (rq.lastBrokerId !== undefined && equalBytes(rq.lastBrokerId, brokerId)) {
       // processed before the ACK was lost: finish what may not have happened, then ACK again
-      if (rq.status === 'confirmed' && rq.senderKey !== undefined) await this.#secureRcvQueue(connId)
+      if (rq.status === 'confirmed' && rq.senderKey !== undefined) this.#secureLater(connId)
       await this.#ack(ev, rq.server)
       return
     }
@@ -1157,10 +1154,36 @@ class AgentImpl implements Agent {
         })
       })
       if (info !== undefined) this.#emit({ type: 'info', connId, info })
-      await this.#secureRcvQueue(connId)
+      try {
+        await this.#secureRcvQueue(connId)
+      } catch {
+        // the relay could not be reached: keep trying without holding up this queue
+        this.#secureLater(connId)
+      }
       return
     }
     throw new AgentProhibitedError('unexpected confirmation')
+  }
+
+  /** Retry {@link #secureRcvQueue} in the background until the relay answers. */
+  #secureLater(connId: string): void {
+    const backoff = new Backoff(this.#retry)
+    const attempt = async (): Promise<void> => {
+      for (;;) {
+        if (this.#closed) return
+        try {
+          await this.#withLock(connId, () => this.#secureRcvQueue(connId))
+          return
+        } catch (e) {
+          if (isSimplexError(e) && !e.retriable && e.layer === 'smp' && e.code !== 'NETWORK') {
+            this.#error(connId, e)
+            return
+          }
+          await this.#sleep(backoff.next())
+        }
+      }
+    }
+    void attempt()
   }
 
   /** `KEY` the receive queue with the peer's key, then (v2) queue HELLO. Called with the lock held. */

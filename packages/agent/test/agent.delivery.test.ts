@@ -145,3 +145,32 @@ describe('agent delivery', () => {
     await bob.close()
   })
 })
+
+describe('agent restart during the handshake', () => {
+  it('completes the v2 handshake when both sides restart between its steps', async () => {
+    const aStore = createMemoryStorage()
+    const bStore = createMemoryStorage()
+    let alice = await newAgent(relay, { storage: aStore })
+    let bob = await newAgent(relay, { storage: bStore })
+    const { connId: a, link } = await alice.createConnection()
+    const conf = next(alice, 'confirmation')
+    const b = await bob.joinConnection(link, text('bob'))
+    const c = await conf
+    // both stop before the initiator allows the connection
+    await alice.close()
+    await bob.close()
+    alice = await newAgent(relay, { storage: aStore })
+    const aCon = next(alice, 'connected')
+    await alice.allowConnection(c.confId, text('alice'))
+    bob = await newAgent(relay, { storage: bStore })
+    const bCon = next(bob, 'connected')
+    await Promise.all([aCon, bCon])
+    const got = next(bob, 'message')
+    await alice.sendMessage(a, text('after restarts'))
+    const m = await got
+    expect(m.connId).toBe(b)
+    expect(m.integrity).toBeNull()
+    await alice.close()
+    await bob.close()
+  })
+})

@@ -131,3 +131,59 @@ describe('agent: contact addresses', () => {
     await requester.close()
   })
 })
+
+describe('agent: suspend and delete', () => {
+  it('suspends and deletes the receive queue on its relay; the peer then gets AUTH', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay)
+    const { a, b } = await connectPair(alice, bob)
+    await alice.suspendConnection(a)
+    expect((await alice.getConnection(a)).rcvQueue?.status).toBe('disabled')
+    let err = next(bob, 'message-error')
+    const id = await bob.sendMessage(b, text('to a suspended queue'))
+    let e = await err
+    expect(e.msgId).toBe(id)
+    expect(e.error).toMatchObject({ code: 'AUTH' })
+
+    await alice.deleteConnection(a)
+    await expect(alice.getConnection(a)).rejects.toMatchObject({ code: 'CONN NOT_FOUND' })
+    await expect(alice.sendMessage(a, text('x'))).rejects.toMatchObject({ code: 'CONN NOT_FOUND' })
+    err = next(bob, 'message-error')
+    await bob.sendMessage(b, text('to a deleted queue'))
+    e = await err
+    expect(e.error).toMatchObject({ code: 'AUTH' })
+    expect(await alice.storage.read((tx) => tx.range('agent.conn'))).toEqual([])
+    await alice.close()
+    await bob.close()
+  })
+
+  it('rejects bad input with typed errors and changes nothing', async () => {
+    const alice = await newAgent(relay)
+    await expect(
+      alice.joinConnection('https://simplex.chat/invitation#/?v=1-2', text('x')),
+    ).rejects.toMatchObject({
+      code: 'CMD SYNTAX',
+    })
+    await expect(alice.allowConnection('nope', text('x'))).rejects.toMatchObject({ code: 'CONN NOT_FOUND' })
+    await expect(alice.rejectContact('nope')).rejects.toMatchObject({ code: 'CONN NOT_FOUND' })
+    const { connId } = await alice.createConnection()
+    await expect(alice.sendMessage(connId, text('too early'))).rejects.toMatchObject({
+      code: 'CMD PROHIBITED',
+    })
+    expect((await alice.listConnections()).length).toBe(1)
+    await alice.close()
+    await expect(alice.createConnection()).rejects.toMatchObject({ code: 'AGENT_CLOSED' })
+  })
+
+  it('refuses a message over the size limit', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay)
+    const { a } = await connectPair(alice, bob)
+    await expect(alice.sendMessage(a, new Uint8Array(15812))).rejects.toMatchObject({ code: 'CMD LARGE' })
+    const got = next(bob, 'message')
+    await alice.sendMessage(a, new Uint8Array(15811).fill(0x62))
+    expect((await got).body.length).toBe(15811)
+    await alice.close()
+    await bob.close()
+  })
+})
