@@ -265,7 +265,7 @@ class AgentImpl implements Agent {
   readonly #rcvIndex = new Map<string, string>()
   readonly #locks = new Map<string, Promise<void>>()
   readonly #workers = new Map<string, { again: boolean }>()
-  readonly #abort = new AbortController()
+  readonly #sleepers = new Set<() => void>()
   readonly #subscribing = new Set<string>()
   #closed = false
 
@@ -316,7 +316,7 @@ class AgentImpl implements Agent {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#abort.abort()
+    for (const wake of [...this.#sleepers]) wake()
     await this.#pool.close()
     this.#hub.end()
   }
@@ -364,15 +364,17 @@ class AgentImpl implements Agent {
     }
   }
 
+  /** Wait `ms`, or less when the agent closes. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#abort.signal.aborted) return resolve()
-      const t = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(t)
+      if (this.#closed) return resolve()
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#sleepers.delete(done)
         resolve()
       }
-      this.#abort.signal.addEventListener('abort', done, { once: true })
+      const timer = setTimeout(done, ms)
+      this.#sleepers.add(done)
     })
   }
 
