@@ -75,6 +75,7 @@ function eventLine(e: AgentEvent): Json | undefined {
         msg: e.msgId,
         text: decoder.decode(e.body),
         ...(e.integrity === null ? {} : { integrity: e.integrity.type }),
+        ...(e.redelivered === true ? { redelivered: true } : {}),
       }
     case 'sent':
       return { event: 'sent', conn: e.connId, msg: e.msgId }

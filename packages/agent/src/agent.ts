@@ -1026,6 +1026,22 @@ class AgentImpl implements Agent {
     if (rq.lastBrokerId !== undefined && equalBytes(rq.lastBrokerId, brokerId)) {
       // processed before the ACK was lost: finish what may not have happened, then ACK again
       if (rq.status === 'confirmed' && rq.senderKey !== undefined) this.#secureLater(connId)
+      // the application may not have seen the message (the process can stop right after the
+      // commit): emit it again with the same id, as the reference re-emits an unacknowledged MSG
+      const stored = await this.#db.read((tx) => store.getRcvMessage(tx, connId, conn.lastInternalId))
+      if (stored !== undefined && equalBytes(stored.brokerMsgId, brokerId)) {
+        this.#emit({
+          type: 'message',
+          connId,
+          msgId: stored.internalId,
+          sndMsgId: stored.sndMsgId,
+          brokerMsgId: stored.brokerMsgId,
+          brokerTs: stored.brokerTs,
+          integrity: stored.integrity ?? null,
+          body: stored.body,
+          redelivered: true,
+        })
+      }
       await this.#ack(ev, rq.server)
       return
     }
@@ -1313,6 +1329,7 @@ class AgentImpl implements Agent {
             sndMsgId: Number(msg.header.sndMsgId),
             brokerMsgId: brokerId,
             brokerTs: ev.message.msgTs,
+            integrity,
             body: m.body,
           })
           out.push({

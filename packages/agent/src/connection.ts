@@ -6,6 +6,7 @@
  * @see ../shared/spec/agent.md §8, §9
  */
 import type { KeyPair, SignAlg } from '@simplex-ts/core'
+import type { MsgIntegrity } from './messages'
 
 /**
  * Status of a receive queue: `new` → (`confirmed`) → `secured` → `active`; `disabled` after `OFF`.
@@ -122,5 +123,6 @@ export interface StoredRcvMessage {
   readonly sndMsgId: number
   readonly brokerMsgId: Uint8Array
   readonly brokerTs: number
+  readonly integrity?: MsgIntegrity | undefined
   readonly body: Uint8Array
 }

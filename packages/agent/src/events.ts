@@ -73,6 +73,11 @@ export interface MessageEvent {
   readonly integrity: MsgIntegrity
   /** The message body (the agent message body bytes). */
   readonly body: Uint8Array
+  /**
+   * Set when the relay delivered the message again after the agent had stored it (its ACK was
+   * lost, e.g. the process stopped): the same `msgId` as before; skip it if you saw it.
+   */
+  readonly redelivered?: boolean
 }
 
 /**

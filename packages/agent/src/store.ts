@@ -13,7 +13,7 @@
  * | `agent.conf`    | confId                           | {@link PendingConfirmation}   |
  * | `agent.inv`     | invitationId                     | {@link ContactInvitation}     |
  *
- * JSON values carry bytes as `{"$b": base64url}`.
+ * JSON values carry bytes as `{"$b": base64url}` and 64-bit integers as `{"$n": decimal}`.
  * @see ../shared/spec/agent.md §9, §10
  */
 import { Decoder, Encoder, base64urlDecode, base64urlEncode, fromUtf8, utf8 } from '@simplex-ts/core'
@@ -47,7 +47,9 @@ const NS = {
 
 function toJson(value: unknown): Uint8Array {
   return utf8(
-    JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? { $b: base64urlEncode(v) } : v)),
+    JSON.stringify(value, (_k, v: unknown) =>
+      v instanceof Uint8Array ? { $b: base64urlEncode(v) } : typeof v === 'bigint' ? { $n: v.toString() } : v,
+    ),
   )
 }
 
@@ -56,6 +58,10 @@ function fromJson<T>(bytes: Uint8Array): T {
     if (v !== null && typeof v === 'object' && '$b' in v) {
       const b = (v as { $b: unknown }).$b
       if (typeof b === 'string') return base64urlDecode(b)
+    }
+    if (v !== null && typeof v === 'object' && '$n' in v) {
+      const n = (v as { $n: unknown }).$n
+      if (typeof n === 'string') return BigInt(n)
     }
     return v
   }) as T

@@ -80,7 +80,7 @@ export async function newAgent(
   return Object.assign(agent, { storage, log })
 }
 
-/** The next event of `type` (matching `pred`) from now, or fail after `ms`. */
+/** The next event of `type` (matching `pred`; redelivered messages skipped) from now, or fail after `ms`. */
 export function next<T extends AgentEventType>(
   agent: Agent,
   type: T,
@@ -93,7 +93,7 @@ export function next<T extends AgentEventType>(
       reject(new Error(`no ${type} event within ${ms} ms`))
     }, ms)
     const off = agent.on(type, (e) => {
-      if (!pred(e)) return
+      if ((e as { redelivered?: boolean }).redelivered === true || !pred(e)) return
       clearTimeout(timer)
       off()
       resolve(e)
