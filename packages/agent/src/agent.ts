@@ -1118,7 +1118,8 @@ class AgentImpl implements Agent {
       const msg = decodeAgentMessage(plain.plaintext)
       let replyQueue: Uint8Array | undefined
       let duplex: boolean
-      if (msg.type === 'AgentConnInfoReply' && isDuplexHandshake(env.agentVersion)) {
+      if (msg.type === 'AgentConnInfoReply') {
+        // the message type, not the version, decides the handshake (as the reference)
         duplex = true
         replyQueue = encodeSmpQueueInfo(new Encoder(), msg.smpQueues[0]).finish()
       } else if (msg.type === 'AgentConnInfo') duplex = false
@@ -1299,7 +1300,7 @@ class AgentImpl implements Agent {
           if (rq.status === 'active') throw new AgentProhibitedError('HELLO on an active queue')
           c = { ...c, rcvQueue: { ...(c.rcvQueue as RcvQueueRecord), status: 'active' } }
           const sq = c.sndQueue
-          if (sq !== undefined && sq.status !== 'active' && c.initiator && c.duplex) {
+          if (sq !== undefined && sq.status !== 'active' && c.duplex) {
             const next = await this.#enqueue(tx, c, state, { type: 'HELLO' }, true)
             c = next.conn
             state = next.rc
