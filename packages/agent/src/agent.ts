@@ -189,7 +189,7 @@ export interface Agent {
   /**
    * `SEND`: encrypt and store a message in the connection's send queue; returns its id. `sent`
    * is emitted once stored, `delivered` once the relay accepted it.
-   * @throws ConnNotFoundError; CmdProhibitedError before the connection can send; CmdLargeError
+   * @throws ConnNotFoundError; CmdProhibitedError before the connection is `connected`; CmdLargeError
    *   for a body over 15811 bytes.
    */
   sendMessage(
@@ -713,11 +713,13 @@ class AgentImpl implements Agent {
         const rc = await this.#db.getRatchet(tx, connId)
         if (
           conn.mode !== 'invitation' ||
+          !conn.connected ||
           conn.sndQueue === undefined ||
           rc === undefined ||
           rc.rcSnd === null
         ) {
-          throw new CmdProhibitedError(`connection ${connId} cannot send yet`)
+          // before `connected` a message would overtake the HELLOs (and meet an unsecured queue)
+          throw new CmdProhibitedError(`connection ${connId} is not connected yet`)
         }
         const next = await this.#enqueue(tx, conn, rc, { type: 'A_MSG', body }, options.notification ?? true)
         await this.#db.putRatchet(tx, connId, next.rc)
