@@ -16,6 +16,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as readline from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import {
   type Agent,
   E2E_ENC_USER_MSG_LENGTH,
@@ -38,6 +39,12 @@ import { openSqliteStorage } from '../packages/storage/src/sqlite'
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 3000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
 const IN_FLIGHT = 8
+
+const role = process.env.BENCH_ROLE
+if (role === 'bob') {
+  await bobProcess()
+  process.exit(0)
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-agent-'))
 
@@ -172,6 +179,112 @@ async function throughput(
   return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system) / MESSAGES }
 }
 
+/**
+ * The receiving agent in its own process (`BENCH_ROLE=bob`): joins the link read from stdin,
+ * prints `connected`, one `m` per message, and its CPU time when stdin ends.
+ */
+async function bobProcess(): Promise<void> {
+  const env = process.env
+  const storage = await openSqliteStorage({
+    path: env.BENCH_DB as string,
+    synchronous: env.BENCH_SYNC as 'full' | 'normal',
+  })
+  const bob = await createAgent({
+    storage,
+    servers: [env.BENCH_RELAY as string],
+    connect: nodeConnect,
+    signAlg: env.BENCH_SIGN as 'ed448' | 'ed25519',
+  })
+  const lines = readline.createInterface({ input: process.stdin })
+  const it = lines[Symbol.asyncIterator]()
+  const link = (await it.next()).value as string
+  bob.on('connected', () => process.stdout.write('connected\n'))
+  let buffered = ''
+  let flush: ReturnType<typeof setImmediate> | undefined
+  bob.on('message', () => {
+    buffered += 'm\n'
+    flush ??= setImmediate(() => {
+      process.stdout.write(buffered)
+      buffered = ''
+      flush = undefined
+    })
+  })
+  const cpu0 = process.cpuUsage()
+  await bob.joinConnection(link, latin1('bob'))
+  while (!(await it.next()).done) {}
+  const cpu = process.cpuUsage(cpu0)
+  await bob.close()
+  await storage.close()
+  process.stdout.write(`cpu ${cpu.user + cpu.system}\n`)
+}
+
+/** As {@link throughput} with the receiver in its own process (two devices on one machine). */
+async function throughputTwoProcesses(
+  synchronous: 'full' | 'normal',
+  signAlg: 'ed448' | 'ed25519',
+): Promise<{ perSec: number; cpuUs: number }> {
+  const tag = `${synchronous}-${signAlg}-2p`
+  const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
+  const alice = await newAgent(sa, 2, signAlg)
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        BENCH_ROLE: 'bob',
+        BENCH_RELAY: relay.address,
+        BENCH_DB: path.join(dir, `bob-${tag}.db`),
+        BENCH_SYNC: synchronous,
+        BENCH_SIGN: signAlg,
+      },
+    },
+  )
+  let onLine: (l: string) => void = () => undefined
+  readline.createInterface({ input: child.stdout }).on('line', (l) => onLine(l))
+  const waitLine = (pred: (l: string) => boolean): Promise<string> =>
+    new Promise((resolve) => {
+      onLine = (l) => {
+        if (pred(l)) resolve(l)
+      }
+    })
+  const { connId: a, link } = await alice.createConnection()
+  const conf = once<{ confId: string }>(alice, 'confirmation')
+  const aCon = once(alice, 'connected')
+  const bCon = waitLine((l) => l === 'connected')
+  child.stdin.write(`${link}\n`)
+  await alice.allowConnection((await conf).confId, latin1('alice'))
+  await Promise.all([aCon, bCon])
+  const body = new Uint8Array(100).fill(0x61)
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  let sent = 0
+  let received = 0
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (sent - received < IN_FLIGHT && sent < MESSAGES) {
+        sent++
+        void alice.sendMessage(a, body)
+      }
+    }
+    onLine = (l) => {
+      if (l !== 'm') return
+      if (++received === MESSAGES) resolve()
+      else pump()
+    }
+    pump()
+  })
+  const secs = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const bobCpu = waitLine((l) => l.startsWith('cpu '))
+  child.stdin.end()
+  const bobUs = Number((await bobCpu).slice(4))
+  await alice.close()
+  await sa.close()
+  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system + bobUs) / MESSAGES }
+}
+
 function ratchetCost(p: CryptoProvider): { ours: number; floor: number } {
   const L = E2E_ENC_USER_MSG_LENGTH
   const plaintext = new Uint8Array(143).fill(0x61)
@@ -219,7 +332,7 @@ function ratchetCost(p: CryptoProvider): { ours: number; floor: number } {
   return { ours: median(samples.ours), floor: median(samples.floor) }
 }
 
-const parts = new Set((process.env.BENCH_PARTS ?? 'setup,throughput,ratchet').split(','))
+const parts = new Set((process.env.BENCH_PARTS ?? 'setup,throughput,two,ratchet').split(','))
 const none = { ms: Number.NaN, commands: Number.NaN }
 const v2 = parts.has('setup') ? await setup(2) : none
 const v1 = parts.has('setup') ? await setup(1) : none
@@ -228,7 +341,11 @@ const tp =
   parts.has('throughput') && process.env.BENCH_FAST_ONLY === undefined
     ? await throughput('full', 'ed448')
     : noTp
-const tpFast = parts.has('throughput') ? await throughput('normal', 'ed25519') : noTp
+const tpFast =
+  parts.has('throughput') && process.env.BENCH_SLOW_ONLY === undefined
+    ? await throughput('normal', 'ed25519')
+    : noTp
+const tp2 = parts.has('two') ? await throughputTwoProcesses('full', 'ed448') : noTp
 const rc = parts.has('ratchet') ? ratchetCost(nativeCrypto) : { ours: Number.NaN, floor: Number.NaN }
 await relay.close()
 fs.rmSync(dir, { recursive: true, force: true })
@@ -248,6 +365,8 @@ const rows: [string, string, string, string][] = [
   ['CPU µs per message (both agents)', tp.cpuUs.toFixed(0), '', '≈ 8,000'],
   [`E2E msgs/s (SQLite WAL NORMAL, Ed25519 queue keys)`, tpFast.perSec.toFixed(0), '', ''],
   ['CPU µs per message (both agents)', tpFast.cpuUs.toFixed(0), '', ''],
+  ['E2E msgs/s, receiver in its own process (FULL, Ed448)', tp2.perSec.toFixed(0), '', ''],
+  ['CPU µs per message (both processes)', tp2.cpuUs.toFixed(0), '', ''],
   ['ratchet enc+dec µs (native)', rc.ours.toFixed(1), '', ''],
   ['floor: HKDF + AES-GCM µs (native)', rc.floor.toFixed(1), '', ''],
   ['ratchet / floor', `${(rc.ours / rc.floor).toFixed(2)}×`, '≤ 1.5×', ''],
