@@ -200,13 +200,15 @@ async function bobProcess(): Promise<void> {
   const link = (await it.next()).value as string
   bob.on('connected', () => process.stdout.write('connected\n'))
   let buffered = ''
-  let flush: ReturnType<typeof setImmediate> | undefined
+  let scheduled = false
   bob.on('message', () => {
     buffered += 'm\n'
-    flush ??= setImmediate(() => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(() => {
       process.stdout.write(buffered)
       buffered = ''
-      flush = undefined
+      scheduled = false
     })
   })
   const cpu0 = process.cpuUsage()
