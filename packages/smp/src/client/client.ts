@@ -188,6 +188,8 @@ class Connection {
   readonly pending = new Map<string, Pending>()
   outbox: Outgoing[] = []
   flushScheduled = false
+  /** A write is in progress (the socket is above its buffer limit): later commands wait and go together. */
+  writing = false
   nextCorrId = 0
   lost = false
   stopKeepAlive: () => void = () => {}
@@ -443,14 +445,21 @@ class Client implements SmpClient {
     })
   }
 
-  /** Send everything queued since the last flush: concurrent commands share v4 batches and one write. */
+  /**
+   * Send everything queued since the last flush: concurrent commands share v4
+   * batches and one write. While a write waits for the socket to drain, new
+   * commands accumulate and go out together once it has (back-pressure
+   * without a pile of waiting writes).
+   */
   #flush(conn: Connection): void {
     conn.flushScheduled = false
     const items = conn.outbox
-    if (items.length === 0 || conn.lost) return
+    if (items.length === 0 || conn.lost || conn.writing) return
     conn.outbox = []
+    conn.writing = true
     conn.transport.sendTransmissions(items.map((i) => i.bytes)).then(
       (tooLarge) => {
+        conn.writing = false
         for (const i of tooLarge) {
           const corrId = items[i]!.corrId
           const p = conn.pending.get(corrId)
@@ -459,8 +468,12 @@ class Client implements SmpClient {
           clearTimeout(p.timer)
           p.reject(new LargeMsgError(`${p.tag} transmission does not fit a block`))
         }
+        if (conn.outbox.length > 0) this.#flush(conn)
       },
-      (e: unknown) => this.#lost(conn, e instanceof Error ? e : undefined),
+      (e: unknown) => {
+        conn.writing = false
+        this.#lost(conn, e instanceof Error ? e : undefined)
+      },
     )
   }
 
