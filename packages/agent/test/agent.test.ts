@@ -187,3 +187,36 @@ describe('agent: suspend and delete', () => {
     await bob.close()
   })
 })
+
+describe('agent: other paths', () => {
+  it('a v1 joiner whose HELLO is never accepted gives up after the HELLO timeout (CONN NOT_ACCEPTED)', async () => {
+    const alice = await newAgent(relay, { agentVersionRange: { min: 1, max: 1 } })
+    const bob = await newAgent(relay, { helloTimeoutMs: 300 })
+    const { link } = await alice.createConnection()
+    const conf = next(alice, 'confirmation')
+    const err = next(bob, 'error')
+    const b = await bob.joinConnection(link, text('bob'))
+    await conf // alice never allows it
+    const e = await err
+    expect(e.connId).toBe(b)
+    expect(e.error).toMatchObject({ code: 'CONN NOT_ACCEPTED' })
+    await alice.close()
+    await bob.close()
+  })
+
+  it('interoperates between the native and the pure-JS (browser) crypto providers', async () => {
+    const { nobleCrypto } = await import('@simplex-ts/core')
+    const alice = await newAgent(relay, { crypto: nobleCrypto })
+    const bob = await newAgent(relay)
+    const { a, b } = await connectPair(alice, bob)
+    const got = next(bob, 'message')
+    await alice.sendMessage(a, text('from noble'))
+    expect(str((await got).body)).toBe('from noble')
+    const got2 = next(alice, 'message')
+    await bob.sendMessage(b, text('from native'))
+    expect(str((await got2).body)).toBe('from native')
+    expect(alice.stats().commands.NEW).toBe(1)
+    await alice.close()
+    await bob.close()
+  })
+})
