@@ -9,7 +9,7 @@
  * | `agent.ratchet` | connId                           | ratchet, binary form          |
  * | `agent.skipped` | (connId, header key, msg number) | message key + IV              |
  * | `agent.snd`     | (connId, internal id)            | {@link PendingMessage} (JSON) |
- * | `agent.rcv`     | (connId, internal id)            | {@link StoredRcvMessage}      |
+ * | `agent.rcv`     | (connId, internal id)            | the last {@link StoredRcvMessage} |
  * | `agent.conf`    | confId                           | {@link PendingConfirmation}   |
  * | `agent.inv`     | invitationId                     | {@link ContactInvitation}     |
  *
@@ -182,9 +182,13 @@ export function deletePending(tx: Tx, connId: string, internalId: number): Promi
   return tx.delete(NS.snd, encodeKey(connId, internalId))
 }
 
-/** Store a received message. */
-export function putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
-  return tx.put(NS.rcv, encodeKey(connId, m.internalId), toJson(m))
+/**
+ * Store a received message in place of the connection's previous one: only the last is needed
+ * (a redelivery can only be of the last message; the application has the others).
+ */
+export async function putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
+  for (const e of await tx.range(NS.rcv, { prefix: encodeKey(connId) })) await tx.delete(NS.rcv, e.key)
+  await tx.put(NS.rcv, encodeKey(connId, m.internalId), toJson(m))
 }
 
 /** A stored received message. */

@@ -181,3 +181,23 @@ describe('agent restart during the handshake', () => {
     await bob.close()
   })
 })
+
+describe('agent storage footprint', () => {
+  it('keeps only the last received message and an empty send queue once delivered', async () => {
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay)
+    const { a } = await connectPair(alice, bob)
+    const got = collect(bob, 20)
+    for (let i = 0; i < 20; i++) await alice.sendMessage(a, text(`m${i}`))
+    await got.done
+    const rcv = await bob.storage.read((tx) => tx.range('agent.rcv'))
+    expect(rcv.length).toBe(1)
+    const deadline = Date.now() + 5000
+    while ((await alice.storage.read((tx) => tx.range('agent.snd'))).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect((await alice.storage.read((tx) => tx.range('agent.snd'))).length).toBe(0)
+    await alice.close()
+    await bob.close()
+  })
+})
