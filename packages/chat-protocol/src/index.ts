@@ -186,3 +186,12 @@ export {
   ChatClosedError,
 } from './client/errors'
 export { randomIncognitoProfile } from './client/incognito'
+export {
+  type Bot,
+  type BotOptions,
+  type BotMessage,
+  type BotReply,
+  type BotMessageHandler,
+  type BotCommandHandler,
+  createBot,
+} from './bot/bot'
