@@ -1030,7 +1030,7 @@ class AgentImpl implements Agent {
       if (rq.status === 'confirmed' && rq.senderKey !== undefined) this.#secureLater(connId)
       // the application may not have seen the message (the process can stop right after the
       // commit): emit it again with the same id, as the reference re-emits an unacknowledged MSG
-      const stored = await this.#db.read((tx) => store.getRcvMessage(tx, connId, conn.lastInternalId))
+      const stored = await this.#db.read((tx) => store.lastRcvMessage(tx, connId))
       if (stored !== undefined && equalBytes(stored.brokerMsgId, brokerId)) {
         this.#emit({
           type: 'message',

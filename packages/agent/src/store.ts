@@ -191,14 +191,10 @@ export async function putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage)
   await tx.put(NS.rcv, encodeKey(connId, m.internalId), toJson(m))
 }
 
-/** A stored received message. */
-export async function getRcvMessage(
-  tx: ReadTx,
-  connId: string,
-  internalId: number,
-): Promise<StoredRcvMessage | undefined> {
-  const v = await tx.get(NS.rcv, encodeKey(connId, internalId))
-  return v === undefined ? undefined : fromJson<StoredRcvMessage>(v)
+/** The connection's last received message. */
+export async function lastRcvMessage(tx: ReadTx, connId: string): Promise<StoredRcvMessage | undefined> {
+  const [e] = await tx.range(NS.rcv, { prefix: encodeKey(connId), reverse: true, limit: 1 })
+  return e === undefined ? undefined : fromJson<StoredRcvMessage>(e.value)
 }
 
 /** Store a pending confirmation. */
