@@ -145,3 +145,33 @@ describe('chat client: export and import', () => {
     await bob.close()
   })
 })
+
+describe('chat client: handshake recovery', () => {
+  it('a LET that failed is retried on the next start', async () => {
+    let alice = await sqliteClient('alice-let', 'alice')
+    const bob = await sqliteClient('bob-let', 'bob')
+    const inv = await alice.createInvitation()
+    // the relay refuses KEY this once (as if unreachable at that moment)
+    const allow = alice.agent.allowConnection.bind(alice.agent)
+    let failed = 0
+    alice.agent.allowConnection = async () => {
+      failed++
+      throw new Error('relay unreachable')
+    }
+    const connecting = next(alice, 'contactConnecting')
+    const err = next(alice, 'error')
+    await bob.connect(inv.link as string)
+    await connecting
+    expect((await err).error.message).toBe('relay unreachable')
+    expect(failed).toBe(1)
+    alice.agent.allowConnection = allow
+    await stop(alice)
+    const bCon = next(bob, 'contactConnected')
+    alice = await sqliteClient('alice-let')
+    const aCon = await next(alice, 'contactConnected')
+    expect(aCon.contact.profile.displayName).toBe('bob')
+    await bCon
+    await stop(alice)
+    await stop(bob)
+  })
+})

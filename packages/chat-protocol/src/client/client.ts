@@ -272,6 +272,7 @@ export async function createChatClient(options: ChatClientOptions): Promise<Chat
     options.crypto ?? defaultCrypto(),
     probeDuplicates ?? true,
   )
+  await client.resume()
   if (profile !== undefined && (await client.users.list()).length === 0) {
     await client.users.create(profile, { activate: true })
   }
@@ -442,6 +443,25 @@ class ChatClientImpl implements ChatClient {
         )
       }
     })()
+  }
+
+  /**
+   * Finish handshakes a previous run could not: a joiner's confirmation whose contact was created
+   * but whose `LET` failed (relay unreachable, process stopped) is allowed again.
+   */
+  async resume(): Promise<void> {
+    await this.#exclusive(async () => {
+      const conns = await this.#db.read((tx) => store.listConns(tx))
+      for (const c of conns) {
+        if (c.entity === 'contact' && c.status === 'requested') {
+          try {
+            await this.#allow(c, c.connId)
+          } catch (e) {
+            this.#emitError(c.userId, c.contactId, e)
+          }
+        }
+      }
+    })
   }
 
   // --- plumbing ---
@@ -1175,8 +1195,18 @@ class ChatClientImpl implements ChatClient {
         params: paramsText(msg),
       })
     }
+    await this.#allow(conn, confId)
+  }
+
+  /** `LET` with the shown profile; a failure leaves the status `requested`, retried on the next start. */
+  async #allow(conn: store.ConnRec, id: string): Promise<void> {
     const profile = await this.#shownProfile(conn.userId, conn.incognito)
-    await this.agent.allowConnection(confId, this.#infoBody(profile))
+    try {
+      await this.agent.allowConnection(id, this.#infoBody(profile))
+    } catch (e) {
+      // allowed before the status was saved: nothing is pending in the agent any more
+      if ((e as { code?: unknown }).code !== 'CONN NOT_FOUND' || id !== conn.connId) throw e
+    }
     await this.#db.transaction(async (tx) => {
       const c = await store.getConn(tx, conn.connId)
       if (c !== undefined) await store.putConn(tx, { ...c, status: 'accepted' })
