@@ -385,3 +385,65 @@ describe('chat client: duplicate-contact probes', () => {
     expect((await alice.contacts()).map((c) => c.localDisplayName)).toEqual(['bob', 'bob_1'])
   })
 })
+
+describe('chat client: history and typed errors', () => {
+  it('pages history from storage, oldest first within a page', async () => {
+    const alice = await client('alice')
+    const bob = await client('bob')
+    const { ab, ba } = await connectPair(alice, bob)
+    const all = new Promise<void>((resolve) => {
+      let n = 0
+      bob.on('newMessage', () => {
+        if (++n === 25) resolve()
+      })
+    })
+    for (let i = 1; i <= 25; i++) await alice.sendText(ab.contactId, `m${i}`)
+    await all
+    const last = await bob.history(ba.contactId, { limit: 10 })
+    expect(last.map((i) => i.text)).toEqual(Array.from({ length: 10 }, (_, k) => `m${16 + k}`))
+    const prev = await bob.history(ba.contactId, { limit: 10, before: last[0]?.itemId as number })
+    expect(prev.map((i) => i.text)).toEqual(Array.from({ length: 10 }, (_, k) => `m${6 + k}`))
+    const first = await bob.history(ba.contactId, { limit: 10, before: prev[0]?.itemId as number })
+    expect(first.map((i) => i.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5'])
+    expect(await bob.history(ba.contactId, { before: first[0]?.itemId as number })).toEqual([])
+  })
+
+  it('refuses bad commands with typed errors and changes nothing', async () => {
+    const nobody = await newClient(relay)
+    clients.push(nobody)
+    await expect(nobody.createInvitation()).rejects.toMatchObject({ code: 'CENoActiveUser', layer: 'chat' })
+    await expect(nobody.users.create({ displayName: '', fullName: '' })).rejects.toMatchObject({
+      code: 'CEInvalidProfile',
+    })
+    await expect(nobody.users.switch(999)).rejects.toMatchObject({ code: 'SEUserNotFound' })
+    await expect(nobody.contact(999)).rejects.toMatchObject({ code: 'SEContactNotFound' })
+    await expect(nobody.sendText(999, 'x')).rejects.toMatchObject({ code: 'SEContactNotFound' })
+    await expect(nobody.acceptContactRequest(999)).rejects.toMatchObject({ code: 'SEContactRequestNotFound' })
+    await expect(nobody.deletePendingConnection('nope')).rejects.toMatchObject({
+      code: 'SEPendingConnectionNotFound',
+    })
+    const before = await nobody.storage.read(async (tx) => (await tx.range('chat.user')).length)
+    expect(before).toBe(0)
+    const u = await nobody.users.create({ displayName: 'eve', fullName: '' })
+    expect(u.active).toBe(true)
+    await expect(nobody.connect('https://simplex.chat/invitation#/?v=1&smp=garbage')).rejects.toMatchObject({
+      code: 'CMD SYNTAX',
+    })
+    await expect(nobody.history(12345)).rejects.toMatchObject({ code: 'SEContactNotFound' })
+    const bob = await client('bob')
+    const { ab } = await connectPair(nobody, bob)
+    await expect(nobody.editMessage(ab.contactId, 424242, 'x')).rejects.toMatchObject({
+      code: 'SEChatItemNotFound',
+    })
+    await expect(nobody.sendText(ab.contactId, 'x'.repeat(20_000))).rejects.toMatchObject({
+      code: 'CMD LARGE',
+    })
+    expect(await nobody.history(ab.contactId)).toEqual([])
+    const inv = await nobody.createInvitation()
+    expect((await nobody.pendingConnections()).map((p) => p.connId)).toEqual([inv.connId])
+    await nobody.deletePendingConnection(inv.connId)
+    expect(await nobody.pendingConnections()).toEqual([])
+    await nobody.close()
+    await expect(nobody.sendText(ab.contactId, 'x')).rejects.toMatchObject({ code: 'CEChatNotStarted' })
+  })
+})
