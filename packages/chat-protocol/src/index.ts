@@ -1,7 +1,9 @@
 /**
  * `@simplex-ts/chat-protocol`: the SimpleX Chat v3.1 message protocol —
  * the JSON chat message codec for every event, the shared types (profiles,
- * content, quotes, files, groups, calls) and the file chunk framing.
+ * content, quotes, files, groups, calls) and the file chunk framing; the
+ * chat client over the agent (`createChatClient`: profiles, contacts,
+ * messages, typed events) and the bot API (`createBot`).
  *
  * @see ../shared/spec/chat.md
  * @packageDocumentation

@@ -1,4 +1,8 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { createMemoryStorage } from '@simplex-ts/storage'
+import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Bot, createBot } from '../src/bot/bot'
 import { FAST, type TestClient, type TestRelay, newClient, next, startRelay } from './client-helpers'
@@ -89,5 +93,50 @@ describe('bot API', () => {
     await user.sendText(contact.contactId, '/add 2 3 37')
     expect((await sum).item.text).toBe('42')
     expect(failures).toEqual(['handler exploded'])
+  })
+
+  it('restarts on its store with the same address and contacts', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-bot-'))
+    const file = path.join(dir, 'bot.db')
+    const open = async (displayName: string): Promise<{ bot: Bot; close(): Promise<void> }> => {
+      const storage = await openSqliteStorage(file)
+      const bot = await createBot({
+        profile: { displayName, fullName: '' },
+        storage,
+        servers: [relay.address],
+        ...FAST,
+      })
+      bot.onMessage((msg, reply) => reply(`${displayName}: ${msg.text}`))
+      await bot.start()
+      return {
+        bot,
+        async close() {
+          await bot.close()
+          await storage.close()
+        },
+      }
+    }
+    const first = await open('v1')
+    const user = await newClient(relay, { displayName: 'erin' })
+    closers.push(user)
+    const connected = next(user, 'contactConnected')
+    await user.connect(first.bot.address)
+    const { contact } = await connected
+    const a1 = next(user, 'newMessage')
+    await user.sendText(contact.contactId, 'one')
+    expect((await a1).item.text).toBe('v1: one')
+    await first.close()
+
+    // a new bot on the same file, with an updated profile
+    const renamed = next(user, 'contactUpdated')
+    const second = await open('v2')
+    expect(second.bot.address).toBe(first.bot.address)
+    expect((await renamed).contact.profile.displayName).toBe('v2')
+    const a2 = next(user, 'newMessage')
+    await user.sendText(contact.contactId, 'two')
+    expect((await a2).item.text).toBe('v2: two')
+    expect((await second.bot.client.contacts()).length).toBe(1)
+    await second.close()
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 })
