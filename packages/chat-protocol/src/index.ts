@@ -164,6 +164,7 @@ export type {
   MessageStatusEvent,
   ContactUpdatedEvent,
   ContactMergedEvent,
+  MessageIntegrityEvent,
   UnknownChatEvent,
   ChatErrorEvent,
   AgentPassThroughEvent,

@@ -1367,6 +1367,9 @@ class ChatClientImpl implements ChatClient {
       })
       return
     }
+    if (e.integrity !== null) {
+      this.#emit({ type: 'messageIntegrity', userId, contactId: ct.contactId, integrity: e.integrity })
+    }
     const brokerTs: UtcTime = { seconds: e.brokerTs, picos: 0 }
     switch (msg.event) {
       case 'x.msg.new':

@@ -208,15 +208,18 @@ export async function setActiveUserId(tx: Tx, userId: number | undefined): Promi
 
 // --- users ---
 
+/** A user profile. */
 export async function getUser(tx: ReadTx, userId: number): Promise<UserRec | undefined> {
   const v = await tx.get(NS.user, encodeKey(userId))
   return v === undefined ? undefined : fromJson<UserRec>(v)
 }
 
+/** Every user profile, oldest first. */
 export async function listUsers(tx: ReadTx): Promise<UserRec[]> {
   return (await tx.range(NS.user)).map((e) => fromJson<UserRec>(e.value))
 }
 
+/** Write a user profile. */
 export async function putUser(tx: Tx, u: UserRec): Promise<void> {
   await tx.put(NS.user, encodeKey(u.userId), toJson(u))
 }
@@ -242,25 +245,30 @@ export async function deleteUserRecords(tx: Tx, userId: number): Promise<void> {
 
 // --- ownership of global ids ---
 
+/** The user owning a contact or request id. */
 export async function getOwner(tx: ReadTx, id: number): Promise<number | undefined> {
   return readU64(await tx.get(NS.owner, encodeKey(id)))
 }
 
 // --- connections ---
 
+/** The chat's record of an agent connection. */
 export async function getConn(tx: ReadTx, connId: string): Promise<ConnRec | undefined> {
   const v = await tx.get(NS.conn, utf8(connId))
   return v === undefined ? undefined : fromJson<ConnRec>(v)
 }
 
+/** Every connection record (all users). */
 export async function listConns(tx: ReadTx): Promise<ConnRec[]> {
   return (await tx.range(NS.conn)).map((e) => fromJson<ConnRec>(e.value))
 }
 
+/** Write a connection record. */
 export async function putConn(tx: Tx, c: ConnRec): Promise<void> {
   await tx.put(NS.conn, utf8(c.connId), toJson(c))
 }
 
+/** Delete a connection record and its delivery-status index. */
 export async function deleteConn(tx: Tx, connId: string): Promise<void> {
   await tx.delete(NS.conn, utf8(connId))
   for (const e of await tx.range(NS.sndmsg, { prefix: encodeKey(connId) })) await tx.delete(NS.sndmsg, e.key)
@@ -268,6 +276,7 @@ export async function deleteConn(tx: Tx, connId: string): Promise<void> {
 
 // --- contacts ---
 
+/** One contact of a user. */
 export async function getContact(
   tx: ReadTx,
   userId: number,
@@ -277,10 +286,12 @@ export async function getContact(
   return v === undefined ? undefined : fromJson<ContactRec>(v)
 }
 
+/** A user's contacts, in id order. */
 export async function listContacts(tx: ReadTx, userId: number): Promise<ContactRec[]> {
   return (await tx.range(NS.contact, { prefix: encodeKey(userId) })).map((e) => fromJson<ContactRec>(e.value))
 }
 
+/** Write a contact and its owner index. */
 export async function putContact(tx: Tx, c: ContactRec): Promise<void> {
   await tx.put(NS.contact, encodeKey(c.userId, c.contactId), toJson(c))
   await tx.put(NS.owner, encodeKey(c.contactId), u64(c.userId))
@@ -313,6 +324,7 @@ export async function uniqueLocalName(
 
 // --- contact requests ---
 
+/** One contact request of a user. */
 export async function getRequest(
   tx: ReadTx,
   userId: number,
@@ -322,15 +334,18 @@ export async function getRequest(
   return v === undefined ? undefined : fromJson<RequestRec>(v)
 }
 
+/** A user's contact requests. */
 export async function listRequests(tx: ReadTx, userId: number): Promise<RequestRec[]> {
   return (await tx.range(NS.request, { prefix: encodeKey(userId) })).map((e) => fromJson<RequestRec>(e.value))
 }
 
+/** Write a contact request and its owner index. */
 export async function putRequest(tx: Tx, r: RequestRec): Promise<void> {
   await tx.put(NS.request, encodeKey(r.userId, r.requestId), toJson(r))
   await tx.put(NS.owner, encodeKey(r.requestId), u64(r.userId))
 }
 
+/** Delete a contact request. */
 export async function deleteRequest(tx: Tx, userId: number, requestId: number): Promise<void> {
   await tx.delete(NS.request, encodeKey(userId, requestId))
   await tx.delete(NS.owner, encodeKey(requestId))
@@ -338,21 +353,25 @@ export async function deleteRequest(tx: Tx, userId: number, requestId: number): 
 
 // --- address ---
 
+/** The user's contact address. */
 export async function getAddress(tx: ReadTx, userId: number): Promise<AddressRec | undefined> {
   const v = await tx.get(NS.address, encodeKey(userId))
   return v === undefined ? undefined : fromJson<AddressRec>(v)
 }
 
+/** Write the user's contact address. */
 export async function putAddress(tx: Tx, a: AddressRec): Promise<void> {
   await tx.put(NS.address, encodeKey(a.userId), toJson(a))
 }
 
+/** Delete the user's contact address record. */
 export async function deleteAddress(tx: Tx, userId: number): Promise<void> {
   await tx.delete(NS.address, encodeKey(userId))
 }
 
 // --- items ---
 
+/** One chat item. */
 export async function getItem(
   tx: ReadTx,
   userId: number,
@@ -363,6 +382,7 @@ export async function getItem(
   return v === undefined ? undefined : fromJson<ItemRec>(v)
 }
 
+/** Write a chat item and its shared-id index entry. */
 export async function putItem(tx: Tx, i: ItemRec): Promise<void> {
   await tx.put(NS.item, encodeKey(i.userId, i.contactId, i.itemId), toJson(i))
   if (i.sharedMsgId !== undefined) {
@@ -447,6 +467,7 @@ export async function moveItems(tx: Tx, userId: number, from: number, to: number
 
 // --- contact-address request ids ---
 
+/** The request id used for a contact address (by the hash of its link). */
 export async function getXContact(
   tx: ReadTx,
   userId: number,
@@ -456,6 +477,7 @@ export async function getXContact(
   return v === undefined ? undefined : fromJson<XContactRec>(v)
 }
 
+/** Remember the request id (and contact) of a contact address. */
 export async function putXContact(
   tx: Tx,
   userId: number,
@@ -467,10 +489,12 @@ export async function putXContact(
 
 // --- probes ---
 
+/** A user's probe rows. */
 export async function listProbes(tx: ReadTx, userId: number): Promise<ProbeRec[]> {
   return (await tx.range(NS.probe, { prefix: encodeKey(userId) })).map((e) => fromJson<ProbeRec>(e.value))
 }
 
+/** Write a probe row. */
 export async function putProbe(tx: Tx, userId: number, p: ProbeRec): Promise<void> {
   await tx.put(NS.probe, encodeKey(userId, p.id), toJson(p))
 }

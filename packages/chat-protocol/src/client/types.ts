@@ -4,7 +4,7 @@
  *
  * @see ../shared/spec/chat.md §4
  */
-import type { AgentEvent } from '@simplex-ts/agent'
+import type { AgentEvent, MsgErrorType } from '@simplex-ts/agent'
 import type { Profile } from '../contact'
 import type { SharedMsgId } from '../container'
 import type { MsgContent } from '../content'
@@ -203,6 +203,18 @@ export interface ContactMergedEvent {
   readonly merged: Contact
 }
 
+/**
+ * A received message failed the agent's integrity check (skipped, bad id or hash, duplicate); the
+ * message itself is still processed. v3.1 shows `MsgSkipped` as an item ("N skipped messages").
+ * @see ../shared/spec/chat.md §5
+ */
+export interface MessageIntegrityEvent {
+  readonly type: 'messageIntegrity'
+  readonly userId: number
+  readonly contactId: number
+  readonly integrity: MsgErrorType
+}
+
 /** A chat event this version does not know or does not handle in this context; it was acknowledged. */
 export interface UnknownChatEvent {
   readonly type: 'unknownEvent'
@@ -242,6 +254,7 @@ export type ChatClientEvent =
   | MessageStatusEvent
   | ContactUpdatedEvent
   | ContactMergedEvent
+  | MessageIntegrityEvent
   | UnknownChatEvent
   | ChatErrorEvent
   | AgentPassThroughEvent
