@@ -447,3 +447,19 @@ describe('chat client: history and typed errors', () => {
     await expect(nobody.sendText(ab.contactId, 'x')).rejects.toMatchObject({ code: 'CEChatNotStarted' })
   })
 })
+
+describe('chat client: deleting a contact', () => {
+  it('removes its connection on the relay: the peer’s next message fails with sndError', async () => {
+    const alice = await client('alice')
+    const bob = await client('bob')
+    const { ab, ba } = await connectPair(alice, bob)
+    await alice.deleteContact(ab.contactId)
+    expect(await alice.contacts()).toEqual([])
+    expect(await alice.agent.listConnections()).toEqual([])
+    await expect(alice.history(ab.contactId)).rejects.toMatchObject({ code: 'SEContactNotFound' })
+    const failed = next(bob, 'messageStatus', (e) => e.status === 'sndError')
+    const item = await bob.sendText(ba.contactId, 'anyone there?')
+    expect((await failed).itemId).toBe(item.itemId)
+    expect((await bob.history(ba.contactId))[0]?.status).toBe('sndError')
+  })
+})
