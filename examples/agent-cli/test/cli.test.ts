@@ -119,8 +119,11 @@ it('connects two processes, exchanges messages, survives a restart, deletes', as
 
   alice.send({ cmd: 'send', conn: inv.conn, text: 'hi bob ✓' })
   const sent = await alice.wait(ev('sent'))
+  expect(sent.msg).toBe(4) // as the README's session shows: conf, HELLO in, HELLO out, then this
   await alice.wait(ev('delivered', { msg: sent.msg }))
-  expect((await bob.wait(ev('message'))).text).toBe('hi bob ✓')
+  const got = await bob.wait(ev('message'))
+  expect(got.text).toBe('hi bob ✓')
+  expect(got.msg).toBe(4)
 
   // errors are reported and the tool goes on
   bob.send({ cmd: 'send', conn: 'nope', text: 'x' })

@@ -3,6 +3,8 @@
  *
  * This entry point currently exposes the end-to-end encryption core: X3DH
  * (X448) and the double ratchet with header encryption, e2e version 1.
+ * The agent itself (`createAgent`: handshakes, contact addresses, delivery,
+ * the event stream) is built on it and exported below.
  * @packageDocumentation
  */
 
