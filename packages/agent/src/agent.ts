@@ -135,6 +135,36 @@ export interface AgentOptions {
 }
 
 /**
+ * Options of the operations that wait for relays. Aborting stops the wait at once (the promise
+ * rejects with `signal.reason`); a step already under way finishes, or undoes itself, in the
+ * background, so the stored state stays consistent.
+ * @see ../shared/spec/agent.md §12
+ */
+export interface WaitOptions {
+  readonly signal?: AbortSignal | undefined
+}
+
+/** Run `op` unless `signal` is aborted; stop waiting for it when `signal` aborts. */
+function abortable<T>(signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
+  if (signal === undefined) return op()
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    op().then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
+
+/**
  * A connection as the application sees it.
  * @see ../shared/spec/agent.md §8
  */
@@ -158,29 +188,29 @@ export interface Agent {
    * `NEW` (invitation): create a receive queue and an invitation link to pass out of band.
    * @throws the SMP client's errors when the relay cannot be reached or refuses `NEW`.
    */
-  createConnection(): Promise<{ readonly connId: string; readonly link: string }>
+  createConnection(options?: WaitOptions): Promise<{ readonly connId: string; readonly link: string }>
   /**
    * `NEW` (contact): create a contact address (a public mailbox for contact requests).
    * @throws as {@link Agent.createConnection}.
    */
-  createAddress(): Promise<{ readonly connId: string; readonly link: string }>
+  createAddress(options?: WaitOptions): Promise<{ readonly connId: string; readonly link: string }>
   /**
    * `JOIN`: join an invitation (sends the confirmation at once) or send a contact request to an
    * address. Returns the new connection's id.
    * @throws CmdSyntaxError on a malformed link; AgentVersionError when no version is shared;
    *   the relay's errors when the confirmation cannot be sent (nothing is kept then).
    */
-  joinConnection(link: string, info: Uint8Array): Promise<string>
+  joinConnection(link: string, info: Uint8Array, options?: WaitOptions): Promise<string>
   /**
    * `LET`: allow the joiner of a connection, by confirmation id or connection id.
    * @throws ConnNotFoundError when there is no pending confirmation; the relay's errors on `KEY`.
    */
-  allowConnection(id: string, info: Uint8Array): Promise<void>
+  allowConnection(id: string, info: Uint8Array, options?: WaitOptions): Promise<void>
   /**
    * `ACPT`: accept a contact request (joins the requester's invitation); returns the new connection id.
    * @throws ConnNotFoundError; as {@link Agent.joinConnection}.
    */
-  acceptContact(invitationId: string, info: Uint8Array): Promise<string>
+  acceptContact(invitationId: string, info: Uint8Array, options?: WaitOptions): Promise<string>
   /**
    * `RJCT`: forget a contact request (the requester is not told).
    * @throws ConnNotFoundError.
@@ -201,12 +231,12 @@ export interface Agent {
    * `OFF`: suspend the receive queue (the peer's messages are refused).
    * @throws ConnNotFoundError; the relay's errors.
    */
-  suspendConnection(connId: string): Promise<void>
+  suspendConnection(connId: string, options?: WaitOptions): Promise<void>
   /**
    * `DEL`: delete the receive queue on its relay and every local record of the connection.
    * @throws ConnNotFoundError; the relay's errors other than `AUTH` (the queue is already gone then).
    */
-  deleteConnection(connId: string): Promise<void>
+  deleteConnection(connId: string, options?: WaitOptions): Promise<void>
   /**
    * One connection.
    * @throws ConnNotFoundError.
@@ -498,7 +528,11 @@ class AgentImpl implements Agent {
 
   // --- creating and joining ---
 
-  async createConnection(): Promise<{ connId: string; link: string }> {
+  createConnection(options: WaitOptions = {}): Promise<{ connId: string; link: string }> {
+    return abortable(options.signal, () => this.#createConnection())
+  }
+
+  async #createConnection(): Promise<{ connId: string; link: string }> {
     this.#checkOpen()
     const rq = await this.#newRcvQueue(this.#randomServer())
     const e2e = generateE2EParams(this.#crypto, E2E_ENCRYPT_VRANGE.max)
@@ -517,7 +551,11 @@ class AgentImpl implements Agent {
     return { connId: conn.connId, link }
   }
 
-  async createAddress(): Promise<{ connId: string; link: string }> {
+  createAddress(options: WaitOptions = {}): Promise<{ connId: string; link: string }> {
+    return abortable(options.signal, () => this.#createAddress())
+  }
+
+  async #createAddress(): Promise<{ connId: string; link: string }> {
     this.#checkOpen()
     const rq = await this.#newRcvQueue(this.#randomServer())
     const conn: ConnRecord = { ...newConnRecord(this.#newId(), 'contact', true), rcvQueue: rq }
@@ -530,7 +568,11 @@ class AgentImpl implements Agent {
     return { connId: conn.connId, link }
   }
 
-  async joinConnection(link: string, info: Uint8Array): Promise<string> {
+  joinConnection(link: string, info: Uint8Array, options: WaitOptions = {}): Promise<string> {
+    return abortable(options.signal, () => this.#joinConnection(link, info))
+  }
+
+  async #joinConnection(link: string, info: Uint8Array): Promise<string> {
     this.#checkOpen()
     const req = parseConnectionRequest(link)
     return req.mode === 'invitation' ? this.#joinInvitation(req, info) : this.#joinContact(req, info)
@@ -640,7 +682,11 @@ class AgentImpl implements Agent {
     return connId
   }
 
-  async allowConnection(id: string, info: Uint8Array): Promise<void> {
+  allowConnection(id: string, info: Uint8Array, options: WaitOptions = {}): Promise<void> {
+    return abortable(options.signal, () => this.#allowConnection(id, info))
+  }
+
+  async #allowConnection(id: string, info: Uint8Array): Promise<void> {
     this.#checkOpen()
     const conf = await this.#db.read(async (tx) => {
       const byId = await store.getConfirmation(tx, id)
@@ -679,7 +725,11 @@ class AgentImpl implements Agent {
     })
   }
 
-  async acceptContact(invitationId: string, info: Uint8Array): Promise<string> {
+  acceptContact(invitationId: string, info: Uint8Array, options: WaitOptions = {}): Promise<string> {
+    return abortable(options.signal, () => this.#acceptContact(invitationId, info))
+  }
+
+  async #acceptContact(invitationId: string, info: Uint8Array): Promise<string> {
     this.#checkOpen()
     const inv = await this.#db.read((tx) => store.getInvitation(tx, invitationId))
     if (inv === undefined) throw new ConnNotFoundError(`no contact request ${invitationId}`)
@@ -1359,7 +1409,11 @@ class AgentImpl implements Agent {
 
   // --- other operations ---
 
-  async suspendConnection(connId: string): Promise<void> {
+  suspendConnection(connId: string, options: WaitOptions = {}): Promise<void> {
+    return abortable(options.signal, () => this.#suspendConnection(connId))
+  }
+
+  async #suspendConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
       const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
@@ -1374,7 +1428,11 @@ class AgentImpl implements Agent {
     })
   }
 
-  async deleteConnection(connId: string): Promise<void> {
+  deleteConnection(connId: string, options: WaitOptions = {}): Promise<void> {
+    return abortable(options.signal, () => this.#deleteConnection(connId))
+  }
+
+  async #deleteConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
       const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))

@@ -159,7 +159,14 @@ export {
 } from './messages'
 
 // --- the agent: connections, delivery, events ---
-export { type Agent, type AgentOptions, type AgentStats, type ConnectionInfo, createAgent } from './agent'
+export {
+  type Agent,
+  type AgentOptions,
+  type AgentStats,
+  type ConnectionInfo,
+  type WaitOptions,
+  createAgent,
+} from './agent'
 export { type RetryInterval, DEFAULT_RETRY_INTERVAL } from './delivery'
 export type {
   AgentEvent,

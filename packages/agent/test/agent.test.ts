@@ -171,6 +171,12 @@ describe('agent: suspend and delete', () => {
       code: 'CMD PROHIBITED',
     })
     expect((await alice.listConnections()).length).toBe(1)
+    // an aborted signal stops the wait before anything starts
+    const ac = new AbortController()
+    ac.abort(new Error('stop'))
+    await expect(alice.createConnection({ signal: ac.signal })).rejects.toThrow('stop')
+    await expect(alice.joinConnection('x', text('x'), { signal: ac.signal })).rejects.toThrow('stop')
+    expect((await alice.listConnections()).length).toBe(1)
     await alice.close()
     await expect(alice.createConnection()).rejects.toMatchObject({ code: 'AGENT_CLOSED' })
   })
