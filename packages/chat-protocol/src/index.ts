@@ -141,6 +141,7 @@ export {
   type ChatClientOptions,
   type ChatUsers,
   type UserOption,
+  type SignalOption,
   type IncognitoOption,
   createChatClient,
 } from './client/client'

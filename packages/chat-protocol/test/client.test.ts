@@ -463,3 +463,29 @@ describe('chat client: deleting a contact', () => {
     expect((await bob.history(ba.contactId))[0]?.status).toBe('sndError')
   })
 })
+
+describe('chat client: AbortSignal', () => {
+  it('a command aborted before it runs never runs; one under way finishes and keeps its records', async () => {
+    const alice = await client('alice')
+    const aborted = AbortSignal.abort(new Error('never mind'))
+    await expect(alice.createInvitation({ signal: aborted })).rejects.toThrow('never mind')
+    // queued behind a slow command, then aborted: it does not run
+    const ac = new AbortController()
+    const first = alice.createInvitation()
+    const second = alice.createInvitation({ signal: ac.signal })
+    ac.abort(new Error('changed my mind'))
+    await expect(second).rejects.toThrow('changed my mind')
+    await first
+    expect((await alice.pendingConnections()).length).toBe(1)
+    // aborted while under way: the caller stops waiting, the invitation is still recorded
+    const ac2 = new AbortController()
+    const third = alice.createInvitation({ signal: ac2.signal })
+    await new Promise((r) => setTimeout(r, 0))
+    ac2.abort(new Error('too slow'))
+    await expect(third).rejects.toThrow('too slow')
+    await alice.contacts() // reads do not wait; a command does:
+    await alice.setAutoAccept(false).catch(() => undefined)
+    expect((await alice.pendingConnections()).length).toBe(2)
+    expect((await alice.agent.listConnections()).length).toBe(2)
+  })
+})

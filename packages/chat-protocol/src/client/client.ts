@@ -88,6 +88,15 @@ export interface UserOption {
   readonly userId?: number
 }
 
+/**
+ * Stop waiting for a command. Aborted before the command starts (it may wait for earlier
+ * commands), it never runs; once it runs it completes in the background and keeps its records
+ * (e.g. a pending connection you can list and delete), so nothing is left half-done.
+ */
+export interface SignalOption {
+  readonly signal?: AbortSignal
+}
+
 /** An incognito choice: `true` for a random profile, or the profile to show. */
 export type IncognitoOption = boolean | Profile
 
@@ -132,7 +141,7 @@ export interface ChatClient {
    * @see ../shared/spec/chat.md §4.1
    */
   createInvitation(
-    options?: UserOption & { readonly incognito?: IncognitoOption },
+    options?: UserOption & SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<PendingConnection>
   /**
    * Connect via a link: join a one-time invitation, or send a request to a contact address.
@@ -142,7 +151,7 @@ export interface ChatClient {
    */
   connect(
     link: string,
-    options?: UserOption & { readonly incognito?: IncognitoOption },
+    options?: UserOption & SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<PendingConnection>
   /** Connections that are not contacts yet. */
   pendingConnections(options?: UserOption): Promise<PendingConnection[]>
@@ -150,20 +159,20 @@ export interface ChatClient {
    * Abandon a pending connection (its queues are deleted on the relay).
    * @throws PendingConnectionNotFoundError.
    */
-  deletePendingConnection(connId: string): Promise<void>
+  deletePendingConnection(connId: string, options?: SignalOption): Promise<void>
   /**
    * Create the user's contact address.
    * @throws DuplicateContactLinkError when it has one; the relay's errors.
    * @see ../shared/spec/chat.md §4.2
    */
-  createAddress(options?: UserOption): Promise<ContactAddress>
+  createAddress(options?: UserOption & SignalOption): Promise<ContactAddress>
   /** The user's contact address, if any. */
   address(options?: UserOption): Promise<ContactAddress | undefined>
   /**
    * Delete the user's contact address and its pending requests (existing contacts stay).
    * @throws UserContactLinkNotFoundError.
    */
-  deleteAddress(options?: UserOption): Promise<void>
+  deleteAddress(options?: UserOption & SignalOption): Promise<void>
   /**
    * Accept requests at the address automatically (optionally incognito, optionally sending `autoReply`).
    * @throws UserContactLinkNotFoundError.
@@ -180,7 +189,7 @@ export interface ChatClient {
    */
   acceptContactRequest(
     requestId: number,
-    options?: { readonly incognito?: IncognitoOption },
+    options?: SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<Contact>
   /**
    * Reject a contact request silently.
@@ -200,13 +209,17 @@ export interface ChatClient {
    * Delete a contact, its connections (on the relay too) and its history.
    * @throws ContactNotFoundError; the relay's errors.
    */
-  deleteContact(contactId: number): Promise<void>
+  deleteContact(contactId: number, options?: SignalOption): Promise<void>
   /**
    * Send a text message, optionally replying to item `quote`.
    * @throws ContactNotFoundError; ContactNotReadyError; InvalidQuoteError; CmdLargeError (agent).
    * @see ../shared/spec/chat.md §4.3
    */
-  sendText(contactId: number, text: string, options?: { readonly quote?: number }): Promise<ChatItem>
+  sendText(
+    contactId: number,
+    text: string,
+    options?: SignalOption & { readonly quote?: number },
+  ): Promise<ChatItem>
   /**
    * Send any message content, optionally replying to item `quote`.
    * @throws as {@link ChatClient.sendText}; ChatEncodeError for content the reference would refuse.
@@ -214,7 +227,7 @@ export interface ChatClient {
   sendMessage(
     contactId: number,
     content: MsgContent,
-    options?: { readonly quote?: number },
+    options?: SignalOption & { readonly quote?: number },
   ): Promise<ChatItem>
   /**
    * Edit an own sent message (`x.msg.update`).
@@ -236,7 +249,7 @@ export interface ChatClient {
    * @throws InvalidProfileError; NoActiveUserError.
    * @see ../shared/spec/chat.md §4.4
    */
-  updateProfile(profile: Profile, options?: UserOption): Promise<User>
+  updateProfile(profile: Profile, options?: UserOption & SignalOption): Promise<User>
   /**
    * A page of a contact's history, oldest first: up to `limit` (default 50) items before item `before`.
    * @throws ContactNotFoundError.
@@ -479,6 +492,34 @@ class ChatClientImpl implements ChatClient {
     return this.#exclusive(fn)
   }
 
+  /**
+   * A command that may be abandoned: aborting before it starts means it never runs; once started
+   * it completes (keeping its records consistent) while the caller stops waiting.
+   */
+  #runAbortable<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    if (signal === undefined) return this.#run(fn)
+    if (signal.aborted) return Promise.reject(signal.reason)
+    const run = this.#run(async () => {
+      if (signal.aborted) throw signal.reason
+      return fn()
+    })
+    return new Promise<T>((resolve, reject) => {
+      // the caller stops waiting; a command already under way finishes in the background
+      const onAbort = (): void => reject(signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+      run.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(v)
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(e)
+        },
+      )
+    })
+  }
+
   #emit(e: ChatClientEvent): void {
     this.#hub.emit(e)
   }
@@ -636,9 +677,9 @@ class ChatClientImpl implements ChatClient {
   // --- connecting ---
 
   createInvitation(
-    options?: UserOption & { readonly incognito?: IncognitoOption },
+    options?: UserOption & SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<PendingConnection> {
-    return this.#run(async () => {
+    return this.#runAbortable(options?.signal, async () => {
       const userId = await this.#userId(options)
       const incognito = this.#incognito(options?.incognito)
       const { connId, link } = await this.agent.createConnection()
@@ -660,9 +701,9 @@ class ChatClientImpl implements ChatClient {
 
   connect(
     link: string,
-    options?: UserOption & { readonly incognito?: IncognitoOption },
+    options?: UserOption & SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<PendingConnection> {
-    return this.#run(async () => {
+    return this.#runAbortable(options?.signal, async () => {
       const userId = await this.#userId(options)
       const req = parseConnectionRequest(link)
       const incognito = this.#incognito(options?.incognito)
@@ -720,8 +761,8 @@ class ChatClientImpl implements ChatClient {
       .map(toPending)
   }
 
-  deletePendingConnection(connId: string): Promise<void> {
-    return this.#run(async () => {
+  deletePendingConnection(connId: string, options?: SignalOption): Promise<void> {
+    return this.#runAbortable(options?.signal, async () => {
       const c = await this.#db.read((tx) => store.getConn(tx, connId))
       if (c === undefined || c.entity !== 'pending') {
         throw new PendingConnectionNotFoundError(`no pending connection ${connId}`)
@@ -733,8 +774,8 @@ class ChatClientImpl implements ChatClient {
 
   // --- contact address ---
 
-  createAddress(options?: UserOption): Promise<ContactAddress> {
-    return this.#run(async () => {
+  createAddress(options?: UserOption & SignalOption): Promise<ContactAddress> {
+    return this.#runAbortable(options?.signal, async () => {
       const userId = await this.#userId(options)
       if ((await this.#db.read((tx) => store.getAddress(tx, userId))) !== undefined) {
         throw new DuplicateContactLinkError(`user ${userId} already has a contact address`)
@@ -768,8 +809,8 @@ class ChatClientImpl implements ChatClient {
     return a
   }
 
-  deleteAddress(options?: UserOption): Promise<void> {
-    return this.#run(async () => {
+  deleteAddress(options?: UserOption & SignalOption): Promise<void> {
+    return this.#runAbortable(options?.signal, async () => {
       const userId = await this.#userId(options)
       const a = await this.#addressRec(userId)
       await this.#deleteAgentConn(a.connId)
@@ -819,9 +860,9 @@ class ChatClientImpl implements ChatClient {
 
   acceptContactRequest(
     requestId: number,
-    options?: { readonly incognito?: IncognitoOption },
+    options?: SignalOption & { readonly incognito?: IncognitoOption },
   ): Promise<Contact> {
-    return this.#run(async () => {
+    return this.#runAbortable(options?.signal, async () => {
       const r = await this.#requestRec(requestId)
       return toContact(await this.#accept(r, this.#incognito(options?.incognito)))
     })
@@ -893,8 +934,8 @@ class ChatClientImpl implements ChatClient {
     return (await this.contacts(options)).find((c) => c.localDisplayName === name)
   }
 
-  deleteContact(contactId: number): Promise<void> {
-    return this.#run(async () => {
+  deleteContact(contactId: number, options?: SignalOption): Promise<void> {
+    return this.#runAbortable(options?.signal, async () => {
       const ct = await this.#contactRec(contactId)
       for (const connId of ct.connIds) {
         await this.#deleteAgentConn(connId)
@@ -906,16 +947,20 @@ class ChatClientImpl implements ChatClient {
 
   // --- messages ---
 
-  sendText(contactId: number, text: string, options?: { readonly quote?: number }): Promise<ChatItem> {
+  sendText(
+    contactId: number,
+    text: string,
+    options?: SignalOption & { readonly quote?: number },
+  ): Promise<ChatItem> {
     return this.sendMessage(contactId, { type: 'text', text }, options)
   }
 
   sendMessage(
     contactId: number,
     content: MsgContent,
-    options?: { readonly quote?: number },
+    options?: SignalOption & { readonly quote?: number },
   ): Promise<ChatItem> {
-    return this.#run(async () => {
+    return this.#runAbortable(options?.signal, async () => {
       const ct = await this.#contactRec(contactId)
       let quote: QuotedMsg | undefined
       let quoteRec: store.ItemRec['quote']
@@ -1017,8 +1062,8 @@ class ChatClientImpl implements ChatClient {
     })
   }
 
-  updateProfile(profile: Profile, options?: UserOption): Promise<User> {
-    return this.#run(async () => {
+  updateProfile(profile: Profile, options?: UserOption & SignalOption): Promise<User> {
+    return this.#runAbortable(options?.signal, async () => {
       validateProfile(profile)
       const userId = await this.#userId(options)
       const u = await this.#user(userId)
