@@ -1071,7 +1071,7 @@ class AgentImpl implements Agent {
   /** Process one delivered message; it is acknowledged to the relay only after it was stored. */
   async #receive(connId: string, ev: SmpMessageEvent): Promise<void> {
     if (this.#closed) return
-    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
+    const conn = await this.#db.conn(connId)
     const rq = conn?.rcvQueue
     if (conn === undefined || rq === undefined) return
     const brokerId = ev.message.msgId
@@ -1205,14 +1205,14 @@ class AgentImpl implements Agent {
       await this.#db.transaction(async (tx) => {
         const rc = await this.#db.getRatchet(tx, connId)
         if (rc === undefined) throw new AgentProhibitedError('confirmation before the ratchet exists')
-        const skipped = await store.getSkipped(tx, connId)
+        const skipped = await this.#db.getSkipped(tx, connId)
         const r = this.#decrypt(rc, skipped, env.encConnInfo)
         const msg = decodeAgentMessage(r.plaintext)
         if (msg.type !== 'AgentConnInfo')
           throw new AgentProhibitedError(`unexpected ${msg.type} in a confirmation`)
         info = msg.connInfo
         await this.#db.putRatchet(tx, connId, r.state)
-        await store.applySkipped(tx, connId, r.skippedDiff)
+        await this.#db.applySkipped(tx, connId, r.skippedDiff)
         await this.#db.putConn(tx, {
           ...conn,
           rcvQueue: {
@@ -1259,7 +1259,7 @@ class AgentImpl implements Agent {
 
   /** `KEY` the receive queue with the peer's key, then (v2) queue HELLO. Called with the lock held. */
   async #secureRcvQueue(connId: string): Promise<void> {
-    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
+    const conn = await this.#db.conn(connId)
     const rq = conn?.rcvQueue
     if (conn === undefined || rq === undefined || rq.status !== 'confirmed' || rq.senderKey === undefined)
       return
@@ -1330,7 +1330,7 @@ class AgentImpl implements Agent {
     await this.#db.transaction(async (tx) => {
       const rc = await this.#db.getRatchet(tx, connId)
       if (rc === undefined) throw new AgentProhibitedError('message before the ratchet exists')
-      const skipped = await store.getSkipped(tx, connId)
+      const skipped = await this.#db.getSkipped(tx, connId)
       const r = this.#decrypt(rc, skipped, env.encAgentMessage)
       const msg = decodeAgentMessage(r.plaintext)
       if (msg.type !== 'AgentMessage') throw new AgentProhibitedError(`unexpected ${msg.type} in a message`)
@@ -1399,7 +1399,7 @@ class AgentImpl implements Agent {
         }
       }
       await this.#db.putRatchet(tx, connId, state)
-      await store.applySkipped(tx, connId, r.skippedDiff)
+      await this.#db.applySkipped(tx, connId, r.skippedDiff)
       await this.#db.putConn(tx, c)
     })
     for (const e of out) this.#emit(e)
@@ -1416,7 +1416,7 @@ class AgentImpl implements Agent {
   async #suspendConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
-      const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
+      const conn = await this.#db.conn(connId)
       if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
       const rq = conn.rcvQueue
       if (rq === undefined) return
@@ -1435,7 +1435,7 @@ class AgentImpl implements Agent {
   async #deleteConnection(connId: string): Promise<void> {
     this.#checkOpen()
     await this.#withLock(connId, async () => {
-      const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
+      const conn = await this.#db.conn(connId)
       if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
       const rq = conn.rcvQueue
       if (rq !== undefined) {
@@ -1452,7 +1452,7 @@ class AgentImpl implements Agent {
   }
 
   async getConnection(connId: string): Promise<ConnectionInfo> {
-    const conn = await this.#db.read((tx) => this.#db.getConn(tx, connId))
+    const conn = await this.#db.conn(connId)
     if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
     return connectionInfo(conn)
   }

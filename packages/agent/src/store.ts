@@ -31,6 +31,7 @@ import { decodeRatchet, encodeRatchet } from './ratchet/binary'
 import {
   type SkippedMessageKey,
   type SkippedMsgDiff,
+  applySkippedMsgDiff,
   decodeMessageKey,
   encodeMessageKey,
 } from './ratchet/skipped'
@@ -259,6 +260,7 @@ export class CachedStore {
   readonly storage: Storage
   readonly #conns = new Map<string, ConnRecord>()
   readonly #ratchets = new Map<string, Ratchet>()
+  readonly #skipped = new Map<string, readonly SkippedMessageKey[]>()
   readonly #staged = new WeakMap<ReadTx, (() => void)[]>()
 
   constructor(storage: Storage) {
@@ -286,6 +288,27 @@ export class CachedStore {
     const list = this.#staged.get(tx)
     if (list === undefined) throw new Error('cached write outside CachedStore.transaction')
     list.push(f)
+  }
+
+  /** A connection, from the cache when it is there (no storage transaction). */
+  async conn(connId: string): Promise<ConnRecord | undefined> {
+    return this.#conns.get(connId) ?? (await this.read((tx) => this.getConn(tx, connId)))
+  }
+
+  async getSkipped(tx: ReadTx, connId: string): Promise<readonly SkippedMessageKey[]> {
+    const hit = this.#skipped.get(connId)
+    if (hit !== undefined) return hit
+    const rows = await getSkipped(tx, connId)
+    if (!this.#skipped.has(connId)) this.#skipped.set(connId, rows)
+    return rows
+  }
+
+  async applySkipped(tx: Tx, connId: string, diff: SkippedMsgDiff): Promise<void> {
+    if (diff.type === 'none') return
+    const before = await this.getSkipped(tx, connId)
+    await applySkipped(tx, connId, diff)
+    const after = applySkippedMsgDiff(before, diff)
+    this.#stage(tx, () => this.#skipped.set(connId, after))
   }
 
   async getConn(tx: ReadTx, connId: string): Promise<ConnRecord | undefined> {
@@ -319,6 +342,7 @@ export class CachedStore {
     this.#stage(tx, () => {
       this.#conns.delete(connId)
       this.#ratchets.delete(connId)
+      this.#skipped.delete(connId)
     })
   }
 }
