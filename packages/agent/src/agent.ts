@@ -1097,10 +1097,23 @@ class AgentImpl implements Agent {
       await this.#ack(ev, rq.server)
       return
     }
-    try {
-      await this.#process(conn, rq, ev)
-    } catch (e) {
-      this.#error(connId, e)
+    const backoff = new Backoff(this.#retry)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // re-read: a failed attempt committed nothing, but the cache may have moved on meanwhile
+        const current = attempt === 1 ? conn : await this.#db.conn(connId)
+        const q = current?.rcvQueue
+        if (current === undefined || q === undefined) return
+        await this.#process(current, q, ev)
+        break
+      } catch (e) {
+        this.#error(connId, e)
+        // the message's own fault: drop it (ACK), as the reference does
+        if (isMessageFault(e)) break
+        // a local failure (storage): nothing was committed, so keep the message on the relay
+        if (attempt >= 3 || this.#closed) return
+        await this.#sleep(backoff.next())
+      }
     }
     await this.#ack(ev, rq.server)
   }
@@ -1490,6 +1503,18 @@ function newConnRecord(connId: string, mode: 'invitation' | 'contact', initiator
     lastRcvHash: new Uint8Array(0),
     createdAt: Date.now(),
   }
+}
+
+/**
+ * Whether a processing failure is the message's fault (malformed, not decryptable, not allowed,
+ * a duplicate, refused by the relay while securing), so that acknowledging and dropping it is
+ * right; local failures (storage) are not.
+ */
+function isMessageFault(e: unknown): boolean {
+  return (
+    isSimplexError(e) &&
+    (e.layer === 'agent' || e.layer === 'core' || e.layer === 'smp' || e.layer === 'transport')
+  )
 }
 
 /** The leading run of user messages (handshake messages are sent on their own). */

@@ -201,3 +201,35 @@ describe('agent storage footprint', () => {
     await bob.close()
   })
 })
+
+describe('agent: a storage failure while receiving', () => {
+  it('keeps the message on the relay and processes it again (nothing is dropped)', async () => {
+    const inner = createMemoryStorage()
+    let fail = 0
+    const flaky: Storage = {
+      kind: inner.kind,
+      transaction: (fn) => {
+        if (fail > 0) {
+          fail--
+          return Promise.reject(new Error('disk failure'))
+        }
+        return inner.transaction(fn)
+      },
+      read: (fn) => inner.read(fn),
+      close: () => inner.close(),
+    }
+    const alice = await newAgent(relay)
+    const bob = await newAgent(relay, { storage: flaky })
+    const { a } = await connectPair(alice, bob)
+    const err = next(bob, 'error')
+    const got = next(bob, 'message')
+    fail = 1
+    await alice.sendMessage(a, text('survives'))
+    expect((await err).error.message).toBe('disk failure')
+    const m = await got
+    expect(str(m.body)).toBe('survives')
+    expect(m.integrity).toBeNull()
+    await alice.close()
+    await bob.close()
+  })
+})
