@@ -1,55 +1,59 @@
 /**
- * `pnpm demo`: a local SMP relay and a short conversation through it.
+ * `pnpm demo`: a local SMP relay and two chat users.
  *
- * Creates a data folder, provisions a relay identity into it (CA + online
- * certificate, as `smp-server init` does), starts the relay on 127.0.0.1, and
- * walks through the queue protocol with two SMP clients: Alice creates a
- * queue and shares its address; Bob sends a confirmation carrying his key
- * (end-to-end encrypted with the client envelope); Alice secures the queue
- * with it; Bob sends signed messages that Alice receives and acknowledges;
- * Alice goes offline, Bob writes twice, Alice fetches with GET and deletes the
- * queue. Everything is closed at the end and the process exits 0.
+ * Starts our relay on 127.0.0.1 with its data in a temporary folder; Alice and
+ * Bob open chat clients on their own SQLite stores; Alice creates a one-time
+ * invitation, Bob joins it, and they exchange messages and a quoted reply.
+ * Then Bob moves to a "new device": he stops, exports his store to an
+ * encrypted archive, Alice writes meanwhile, and the archive is imported into
+ * a fresh store (a wrong passphrase is refused first); Bob's new client has
+ * his contact and history, receives what Alice wrote, and the conversation
+ * continues. Everything is closed, the folder removed, and the process exits 0.
  *
- * @see ../shared/spec/smp.md §1, §5, §8.4, §11, §12.2
+ * @see ../shared/spec/chat.md §4.1, §4.3
+ * @see ../shared/spec/archive.md
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { defaultCrypto, fromUtf8, utf8 } from '../packages/core/src/index'
 import {
-  type SmpClient,
-  type SmpMessageEvent,
-  decodeClientMsgEnvelope,
-  formatQueueUri,
-  openClientMessage,
-  parseQueueUri,
-  parseSmpServer,
-  sealClientMessage,
-} from '../packages/smp/src/index'
-import { createSmpClient } from '../packages/smp/src/client/node'
+  type ChatClient,
+  type ChatClientEvent,
+  type ChatItem,
+  type Contact,
+  createChatClient,
+} from '../packages/chat-protocol/src/index'
+import { isSimplexError } from '../packages/core/src/index'
+import { nodeConnect } from '../packages/smp/src/client/node'
 import { startServer } from '../packages/smp-server/src/index'
-import { generateServerCredentials, writeServerCredentials } from '../packages/transport/src/node'
+import { type Storage, exportArchive, importArchive, inspectArchive } from '../packages/storage/src/index'
+import { openSqliteStorage } from '../packages/storage/src/sqlite'
+import { generateServerCredentials } from '../packages/transport/src/node'
 
-const crypto = defaultCrypto()
 const started = performance.now()
 
 function step(who: string, text: string): void {
   const t = ((performance.now() - started) / 1000).toFixed(2).padStart(6)
-  console.log(`${t}s  ${who.padEnd(6)} ${text}`)
+  console.log(`${t}s  ${who.padEnd(5)}  ${text}`)
 }
 
-function short(id: Uint8Array): string {
-  return Buffer.from(id).toString('base64url').slice(0, 8)
+function section(title: string): void {
+  console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 76 - title.length))}`)
 }
 
-/** The next `message` event, or fail after 5 s. */
-function nextMessage(client: SmpClient): Promise<SmpMessageEvent> {
+/** The next event of `type` matching `pred`, or fail after 15 s. */
+function next<T extends ChatClientEvent['type']>(
+  client: ChatClient,
+  type: T,
+  pred: (e: Extract<ChatClientEvent, { type: T }>) => boolean = () => true,
+): Promise<Extract<ChatClientEvent, { type: T }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off()
-      reject(new Error('no message within 5 s'))
-    }, 5000)
-    const off = client.on('message', (e) => {
+      reject(new Error(`no ${type} event within 15 s`))
+    }, 15_000)
+    const off = client.on(type, (e) => {
+      if (!pred(e)) return
       clearTimeout(timer)
       off()
       resolve(e)
@@ -57,133 +61,144 @@ function nextMessage(client: SmpClient): Promise<SmpMessageEvent> {
   })
 }
 
-async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'simplex-demo-'))
-  const credentials = generateServerCredentials()
-  await writeServerCredentials(dataDir, credentials)
+/** `"text"`, or `"text" (replying to "quoted")`. */
+function said(item: ChatItem): string {
+  const q = item.quote === undefined ? '' : ` (replying to "${item.quote.content.text}")`
+  return `"${item.text}"${q}`
+}
+
+async function openUser(
+  dir: string,
+  file: string,
+  servers: string[],
+): Promise<{ storage: Storage; client: ChatClient }> {
+  const storage = await openSqliteStorage(path.join(dir, file))
+  open.push(storage)
+  const client = await createChatClient({ storage, servers, connect: nodeConnect })
+  open.push(client)
+  return { storage, client }
+}
+
+/** What to close at the end, last opened first, also when a step fails. */
+const open: { close(): Promise<void> }[] = []
+
+async function main(dir: string): Promise<void> {
+  console.log('simplex-ts chat demo: a local relay, two chat users, a store moved by encrypted archive')
+  section('relay')
+  fs.mkdirSync(path.join(dir, 'relay'))
   const relay = await startServer({
-    credentials,
+    credentials: generateServerCredentials(),
     host: '127.0.0.1',
     bindHost: '127.0.0.1',
     port: 0,
-    storeDir: dataDir,
+    storeDir: path.join(dir, 'relay'),
   })
-  step('relay', `data folder ${dataDir}`)
-  step('relay', `listening at ${relay.address} (SMP ${relay.versions})`)
+  open.push(relay)
+  const servers = [relay.address]
+  step('relay', `listening at ${relay.address}`)
+  step('relay', `SMP versions ${relay.versions}, data in ${dir}`)
 
-  const alice = await createSmpClient({ server: relay.address })
-  const bob = await createSmpClient({ server: relay.address })
-  step('alice', `connected over TLS, SMP v${alice.version}`)
-  step('bob', `connected over TLS, SMP v${bob.version}`)
+  section('two users connect through a one-time invitation')
+  const alice = await openUser(dir, 'alice.db', servers)
+  await alice.client.users.create({ displayName: 'alice', fullName: 'Alice' })
+  step('alice', 'chat client on alice.db (SQLite), profile alice (Alice)')
+  let bob = await openUser(dir, 'bob.db', servers)
+  await bob.client.users.create({ displayName: 'bob', fullName: 'Bob' })
+  step('bob', 'chat client on bob.db (SQLite), profile bob (Bob)')
 
-  // Alice: a queue, and a per-queue e2e key for the client envelope; the queue URI carries both
-  const queue = await alice.createQueue()
-  const aliceE2e = crypto.generateDhKeyPair('x25519')
-  const uri = formatQueueUri({
-    smpServer: parseSmpServer(relay.address),
-    senderId: queue.sndId,
-    clientVRange: { min: 1, max: 1 },
-    dhPublicKey: aliceE2e,
-  })
-  step('alice', `NEW → IDS: queue ${short(queue.rcvId)}…, subscribed; hands Bob its address:`)
-  console.log(`          ${uri}`)
+  const invitation = await alice.client.createInvitation()
+  const link = invitation.link ?? ''
+  step('alice', `one-time invitation (${link.length} chars), passed to Bob out of band:`)
+  console.log(`               ${link.slice(0, 72)}…`)
+  const aliceConnected = next(alice.client, 'contactConnected')
+  const bobConnected = next(bob.client, 'contactConnected')
+  await bob.client.connect(link)
+  step('bob', 'joined it: sent his profile, end-to-end encrypted, to the queue in the link')
+  const aliceSide: Contact = (await aliceConnected).contact
+  step('alice', `connected to ${aliceSide.localDisplayName} (${aliceSide.profile.fullName})`)
+  let bobSide: Contact = (await bobConnected).contact
+  step('bob', `connected to ${bobSide.localDisplayName} (${bobSide.profile.fullName})`)
 
-  // Bob: parse the address, make his sender key and e2e key, send the confirmation unsigned
-  const address = parseQueueUri(uri)
-  const bobKey = crypto.generateSignKeyPair('ed25519')
-  const bobE2e = crypto.generateDhKeyPair('x25519')
-  const bobSecret = crypto.dh('x25519', bobE2e.privateKey, address.dhPublicKey.publicKey)
-  const confirmation = sealClientMessage(crypto, {
-    e2eDhSecret: bobSecret,
-    e2ePubDhKey: bobE2e,
-    message: { privHeader: { type: 'confirmation', senderKey: bobKey }, body: utf8('Hi Alice, it is Bob') },
-  })
-  const gotConfirmation = nextMessage(alice)
-  await bob.send(address.senderId, confirmation)
-  step('bob', `SEND (unsigned confirmation, ${confirmation.length} bytes, e2e encrypted) → OK`)
+  section('messages and a reply')
+  let got = next(bob.client, 'newMessage')
+  let sent = await alice.client.sendText(aliceSide.contactId, 'Hi Bob! Are you coming tonight?')
+  step('alice', `→ bob    ${said(sent)}`)
+  const question = (await got).item
+  step('bob', `← alice  ${said(question)}`)
+  got = next(alice.client, 'newMessage')
+  sent = await bob.client.sendText(bobSide.contactId, 'Yes, at 8!', { quote: question.itemId })
+  step('bob', `→ alice  ${said(sent)}`)
+  step('alice', `← bob    ${said((await got).item)}`)
 
-  // Alice: decrypt the confirmation, secure the queue with Bob's key, acknowledge
-  const conf = await gotConfirmation
-  const env = decodeClientMsgEnvelope(conf.message.body)
-  const bobPub = env.header.e2ePubDhKey
-  if (bobPub === undefined) throw new Error('the confirmation carries no sender e2e key')
-  const aliceSecret = crypto.dh('x25519', aliceE2e.privateKey, bobPub.publicKey)
-  const opened = openClientMessage(crypto, aliceSecret, env)
-  if (opened.privHeader.type !== 'confirmation') throw new Error('expected a confirmation')
-  step('alice', `MSG ${short(conf.message.msgId)}…: "${fromUtf8(opened.body)}" with Bob's key`)
-  await alice.secureQueue(queue, opened.privHeader.senderKey)
-  step('alice', 'KEY → OK: from now on only Bob can send, signed with his key')
-  await alice.ack(queue, conf.message.msgId)
-  step('alice', 'ACK → OK')
+  section('bob moves to a new device with an encrypted archive')
+  const passphrase = 'correct horse battery staple'
+  await bob.client.close()
+  step('bob', 'stopped his chat client (a store must never run in two places at once)')
+  const archive = await exportArchive(bob.storage, { passphrase })
+  await bob.storage.close()
+  const archiveFile = path.join(dir, 'bob.archive')
+  fs.writeFileSync(archiveFile, archive)
+  const header = inspectArchive(archive)
+  step(
+    'bob',
+    `exported bob.db to bob.archive: ${archive.length.toLocaleString('en')} bytes, encrypted ` +
+      `(scrypt N=2^${header.kdf?.log2N} + XChaCha20-Poly1305), generation ${header.generation}`,
+  )
 
-  // Bob: signed messages; Alice receives each as a message event and acknowledges it
-  const texts = ['How are you?', 'The relay cannot read this.', 'Nor tell who sent it.']
-  const received = new Promise<void>((resolve, reject) => {
-    let n = 0
-    const off = alice.on('message', (e) => {
-      const m = openClientMessage(crypto, aliceSecret, decodeClientMsgEnvelope(e.message.body))
-      step('alice', `MSG ${short(e.message.msgId)}…: "${fromUtf8(m.body)}"`)
-      alice.ack(e.queue, e.message.msgId).then(() => {
-        if (++n === texts.length) {
-          off()
-          resolve()
-        }
-      }, reject)
-    })
-  })
-  for (const text of texts) {
-    const body = sealClientMessage(crypto, {
-      e2eDhSecret: bobSecret,
-      message: { privHeader: { type: 'empty' }, body: utf8(text) },
-    })
-    await bob.send(address.senderId, body, { signKey: bobKey })
-    step('bob', `SEND (signed) "${text}" → OK`)
-  }
-  await received
+  sent = await alice.client.sendText(aliceSide.contactId, 'Ping me when you are set up.')
+  step('alice', `→ bob    ${said(sent)}  (Bob is offline: the relay keeps it)`)
 
-  // Alice goes offline; Bob keeps writing; the relay holds the messages
-  await alice.close()
-  step('alice', 'offline (connection closed)')
-  for (const text of ['Are you there?', 'Call me back.']) {
-    await bob.send(
-      address.senderId,
-      sealClientMessage(crypto, {
-        e2eDhSecret: bobSecret,
-        message: { privHeader: { type: 'empty' }, body: utf8(text) },
-      }),
-      { signKey: bobKey },
-    )
-    step('bob', `SEND (signed) "${text}" → OK, queued on the relay`)
-  }
-
-  // Alice back with a new connection: GET without subscribing, ACK each, then delete the queue
-  const alice2 = await createSmpClient({ server: relay.address })
-  step('alice', `back online, SMP v${alice2.version}`)
-  for (;;) {
-    const m = await alice2.get(queue)
-    if (m === undefined) {
-      step('alice', 'GET → OK: the queue is empty')
-      break
-    }
-    const text = fromUtf8(openClientMessage(crypto, aliceSecret, decodeClientMsgEnvelope(m.body)).body)
-    step('alice', `GET → MSG ${short(m.msgId)}…: "${text}" (sent ${new Date(m.msgTs * 1000).toISOString()})`)
-    await alice2.ack(queue, m.msgId)
-  }
-  await alice2.delete(queue)
-  step('alice', 'DEL → OK: queue and messages gone')
+  const fresh = await openSqliteStorage(path.join(dir, 'bob-new.db'))
+  open.push(fresh)
   try {
-    await bob.send(address.senderId, utf8('hello?'), { signKey: bobKey })
+    await importArchive(fresh, fs.readFileSync(archiveFile), { passphrase: 'wrong passphrase' })
   } catch (e) {
-    step('bob', `SEND → ERR ${(e as { code?: string }).code}: the queue no longer exists`)
+    if (!isSimplexError(e, 'WRONG_PASSPHRASE')) throw e
+    step('bob', `import with a wrong passphrase → ${e.code}, the new store is untouched`)
   }
+  await importArchive(fresh, fs.readFileSync(archiveFile), { passphrase })
+  step('bob', 'imported bob.archive into a fresh store, bob-new.db')
+  bob = { storage: fresh, client: await createChatClient({ storage: fresh, servers, connect: nodeConnect }) }
+  open.push(bob.client)
+  got = next(bob.client, 'newMessage')
+  const [restored] = await bob.client.contacts()
+  if (restored === undefined) throw new Error('the imported store has no contact')
+  bobSide = restored
+  step(
+    'bob',
+    `new chat client on bob-new.db: profile, contact ${bobSide.localDisplayName} and keys are all there`,
+  )
+  step('bob', `← alice  ${said((await got).item)}  (delivered to the new device)`)
+  const history = await bob.client.history(bobSide.contactId)
+  step(
+    'bob',
+    `history with alice: ${history.map((i) => `${i.direction === 'snd' ? '→' : '←'} "${i.text}"`).join(', ')}`,
+  )
 
-  await Promise.all([alice2.close(), bob.close()])
-  await relay.close()
-  fs.rmSync(dataDir, { recursive: true, force: true })
-  step('relay', 'stopped; data folder removed. Done.')
+  section('the conversation continues')
+  got = next(alice.client, 'newMessage')
+  sent = await bob.client.sendText(bobSide.contactId, 'Done, writing from my new device.')
+  step('bob', `→ alice  ${said(sent)}`)
+  const answer = (await got).item
+  step('alice', `← bob    ${said(answer)}`)
+  got = next(bob.client, 'newMessage')
+  sent = await alice.client.sendText(aliceSide.contactId, 'Great, see you at 8!', { quote: answer.itemId })
+  step('alice', `→ bob    ${said(sent)}`)
+  step('bob', `← alice  ${said((await got).item)}`)
 }
 
-main().catch((e: unknown) => {
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simplex-demo-'))
+try {
+  await main(dir)
+} catch (e) {
   console.error('demo failed:', e)
   process.exitCode = 1
-})
+} finally {
+  // clients first, then their stores, then the relay (closing twice is harmless)
+  for (const o of open.reverse()) await o.close().catch(() => undefined)
+  fs.rmSync(dir, { recursive: true, force: true })
+  if (process.exitCode !== 1) {
+    section('done')
+    step('demo', 'clients and relay stopped, data folder removed')
+  }
+}
