@@ -43,6 +43,7 @@ import type {
   PendingMessage,
   RcvQueueRecord,
   SndQueueRecord,
+  StoredRcvMessage,
 } from './connection'
 import { Backoff, DEFAULT_RETRY_INTERVAL, type RetryInterval, classifySendError } from './delivery'
 import {
@@ -55,6 +56,7 @@ import {
   CERatchetDuplicateMessageError,
   CmdLargeError,
   CmdProhibitedError,
+  CmdSyntaxError,
   ConnNotAcceptedError,
   ConnNotAvailableError,
   ConnNotFoundError,
@@ -132,7 +134,28 @@ export interface AgentOptions {
   readonly sendWindow?: number
   /** The agent versions offered and accepted (default 1–2; `{ min: 1, max: 1 }` behaves as a v1 agent). */
   readonly agentVersionRange?: VersionRange
+  /**
+   * Who acknowledges received messages on the application's side (see {@link AppAckMode});
+   * default `'auto'`.
+   */
+  readonly appAck?: AppAckMode
 }
+
+/**
+ * How the application acknowledges received messages. Either way the agent stores a message and
+ * acknowledges it to the relay in one step (the relay then deletes it), before emitting it.
+ *
+ * - `'auto'` (default): a message counts as handled once emitted. An application killed between
+ *   the emit and its own commit loses that message.
+ * - `'manual'`: the agent keeps each received message until the application calls
+ *   {@link Agent.ackMessage} (the reference's `ACK`, sent after processing), and emits every
+ *   message not acknowledged yet again, in order and with `redelivered: true`, when it starts and
+ *   when a relay connection is re-established. Nothing is lost; the application skips messages it
+ *   has already processed (by `msgId`, which only grows per connection).
+ *
+ * @see ../shared/spec/agent.md §10.2
+ */
+export type AppAckMode = 'auto' | 'manual'
 
 /**
  * Options of the operations that wait for relays. Aborting stops the wait at once (the promise
@@ -228,6 +251,16 @@ export interface Agent {
     options?: { readonly notification?: boolean },
   ): Promise<number>
   /**
+   * `ACK`: the application has processed (or decided to ignore) a received message, so the agent
+   * forgets it and does not emit it again (`appAck: 'manual'`). Acknowledgements are batched: the
+   * promise resolves once the deletion is committed, usually together with later work, so there is
+   * no need to wait for it. Acknowledging a message twice, one of a deleted connection, or any
+   * message with `appAck: 'auto'` does nothing.
+   * @throws CmdSyntaxError when `msgId` is not a positive integer; AgentClosedError once closed;
+   *   storage errors (the message is then emitted again on the next start).
+   */
+  ackMessage(connId: string, msgId: number): Promise<void>
+  /**
    * `OFF`: suspend the receive queue (the peer's messages are refused).
    * @throws ConnNotFoundError; the relay's errors.
    */
@@ -250,7 +283,10 @@ export interface Agent {
   on<T extends AgentEventType>(type: T, fn: (event: Extract<AgentEvent, { type: T }>) => void): () => void
   /** Counters for diagnostics and benchmarks: relay commands sent, by name (`NEW`, `SEND`, `ACK`…). */
   stats(): AgentStats
-  /** Stop delivery, close every relay connection and end the event stream. Idempotent. */
+  /**
+   * Stop delivery, close every relay connection, commit the acknowledgements made so far and end
+   * the event stream. Idempotent.
+   */
   close(): Promise<void>
 }
 
@@ -265,6 +301,27 @@ export interface AgentStats {
 
 const HELLO_TIMEOUT_MS = 2 * 24 * 3600 * 1000
 const CONF_NOTIFICATION = true
+/** How long acknowledgements wait to ride along with a receive transaction before their own. */
+const ACK_FLUSH_DELAY_MS = 5
+
+/** An application acknowledgement not yet committed, with the callers waiting for it. */
+interface PendingAck {
+  readonly connId: string
+  readonly msgId: number
+  readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[]
+}
+
+function ackKey(connId: string, msgId: number): string {
+  return `${connId}\n${msgId}`
+}
+
+function settleAcks(batch: readonly PendingAck[], error?: unknown): void {
+  for (const a of batch) for (const w of a.waiters) error === undefined ? w.resolve() : w.reject(error)
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
+}
 
 /**
  * Create an agent over a storage adapter and a list of relays, resubscribe every stored receive
@@ -297,6 +354,11 @@ class AgentImpl implements Agent {
   readonly #workers = new Map<string, { again: boolean }>()
   readonly #sleepers = new Set<() => void>()
   readonly #subscribing = new Set<string>()
+  readonly #appAck: AppAckMode
+  /** Application acknowledgements waiting for a transaction, by {@link ackKey}. */
+  readonly #acks = new Map<string, PendingAck>()
+  #ackTimer: ReturnType<typeof setTimeout> | undefined
+  #ackFlush: Promise<void> | undefined
   #closed = false
 
   constructor(options: AgentOptions) {
@@ -308,6 +370,7 @@ class AgentImpl implements Agent {
     this.#agentVRange = options.agentVersionRange ?? AGENT_VRANGE
     this.#sendWindow = Math.max(1, Math.floor(options.sendWindow ?? 8))
     this.#signAlg = options.signAlg ?? 'ed448'
+    this.#appAck = options.appAck ?? 'auto'
     const crypto = this.#crypto
     const smpOptions = options.smpClient ?? {}
     const connect = options.connect
@@ -327,6 +390,16 @@ class AgentImpl implements Agent {
 
   async start(): Promise<void> {
     const conns = await this.#db.read((tx) => store.listConns(tx))
+    // Messages a previous run emitted that the application never acknowledged: emitted again
+    // before anything the relays deliver now (each connection's lock is taken here, first), and
+    // after a macrotask, so the caller of createAgent has attached its listeners.
+    const unacked = await this.#db.read((tx) => store.listUnacked(tx))
+    for (const [connId, ms] of groupByConn(unacked)) {
+      void this.#withLock(connId, async () => {
+        await macrotask()
+        this.#reemit(connId, ms)
+      })
+    }
     const byServer = new Map<string, string[]>()
     for (const c of conns) {
       const rq = c.rcvQueue
@@ -348,7 +421,113 @@ class AgentImpl implements Agent {
     this.#closed = true
     for (const wake of [...this.#sleepers]) wake()
     await this.#pool.close()
+    if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer)
+    this.#ackTimer = undefined
+    await this.#flushAcks()
     this.#hub.end()
+  }
+
+  // --- application acknowledgements ---
+
+  ackMessage(connId: string, msgId: number): Promise<void> {
+    if (typeof connId !== 'string' || !Number.isSafeInteger(msgId) || msgId < 1) {
+      return Promise.reject(new CmdSyntaxError(`ackMessage: bad message id ${String(msgId)}`))
+    }
+    if (this.#appAck === 'auto') return Promise.resolve()
+    if (this.#closed) return Promise.reject(new AgentClosedError('the agent is closed'))
+    return this.#queueAck(connId, msgId)
+  }
+
+  #queueAck(connId: string, msgId: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const k = ackKey(connId, msgId)
+      const a = this.#acks.get(k) ?? { connId, msgId, waiters: [] }
+      a.waiters.push({ resolve, reject })
+      this.#acks.set(k, a)
+      if (this.#ackTimer === undefined && !this.#closed) {
+        this.#ackTimer = setTimeout(() => {
+          this.#ackTimer = undefined
+          void this.#flushAcks()
+        }, ACK_FLUSH_DELAY_MS)
+      }
+    })
+  }
+
+  /** Take every acknowledgement waiting; the caller deletes them in its transaction. */
+  #takeAcks(): PendingAck[] {
+    if (this.#acks.size === 0) return []
+    const batch = [...this.#acks.values()]
+    this.#acks.clear()
+    return batch
+  }
+
+  /** Put back acknowledgements whose transaction failed for another reason. */
+  #requeueAcks(batch: readonly PendingAck[]): void {
+    for (const a of batch) {
+      const k = ackKey(a.connId, a.msgId)
+      const cur = this.#acks.get(k)
+      if (cur === undefined) this.#acks.set(k, a)
+      else cur.waiters.push(...a.waiters)
+    }
+    if (batch.length > 0 && this.#ackTimer === undefined && !this.#closed) {
+      this.#ackTimer = setTimeout(() => {
+        this.#ackTimer = undefined
+        void this.#flushAcks()
+      }, ACK_FLUSH_DELAY_MS)
+    }
+  }
+
+  static async #writeAcks(tx: Tx, batch: readonly PendingAck[]): Promise<void> {
+    for (const a of batch) await store.deleteUnacked(tx, a.connId, a.msgId)
+  }
+
+  /** Commit the waiting acknowledgements in their own transaction, one flush after another. */
+  #flushAcks(): Promise<void> {
+    const run = (this.#ackFlush ?? Promise.resolve()).then(async () => {
+      const batch = this.#takeAcks()
+      if (batch.length === 0) return
+      try {
+        await this.#db.transaction((tx) => AgentImpl.#writeAcks(tx, batch))
+        settleAcks(batch)
+      } catch (e) {
+        // not deleted: the messages are emitted again on the next start, which is safe
+        settleAcks(batch, e)
+      }
+    })
+    this.#ackFlush = run
+    void run.then(() => {
+      if (this.#ackFlush === run) this.#ackFlush = undefined
+    })
+    return run
+  }
+
+  /** Emit stored messages again, in order; with `appAck: 'auto'` they count as handled at once. */
+  #reemit(connId: string, ms: readonly StoredRcvMessage[]): void {
+    if (this.#closed) return
+    for (const m of ms) {
+      if (this.#acks.has(ackKey(connId, m.internalId))) continue
+      this.#emit({
+        type: 'message',
+        connId,
+        msgId: m.internalId,
+        sndMsgId: m.sndMsgId,
+        brokerMsgId: m.brokerMsgId,
+        brokerTs: m.brokerTs,
+        integrity: m.integrity ?? null,
+        body: m.body,
+        redelivered: true,
+      })
+      if (this.#appAck === 'auto') void this.#queueAck(connId, m.internalId).catch(() => undefined)
+    }
+  }
+
+  /** After a relay connection is back: emit again what the application has not acknowledged. */
+  async #reemitServer(server: string): Promise<void> {
+    const conns = new Set(this.#connsOn(server))
+    const unacked = await this.#db.read((tx) => store.listUnacked(tx))
+    for (const [connId, ms] of groupByConn(unacked)) {
+      if (conns.has(connId)) void this.#withLock(connId, async () => this.#reemit(connId, ms))
+    }
   }
 
   events(signal?: AbortSignal): AsyncIterableIterator<AgentEvent> {
@@ -420,6 +599,8 @@ class AgentImpl implements Agent {
     client.on('reconnected', () => {
       if (this.#closed) return
       this.#emit({ type: 'up', server, connIds: this.#connsOn(server) })
+      if (this.#appAck === 'manual')
+        void this.#reemitServer(server).catch((e: unknown) => this.#error(undefined, e))
       void this.#kickServer(server)
     })
     client.on('end', (e) => {
@@ -1340,81 +1521,92 @@ class AgentImpl implements Agent {
     const out: AgentEvent[] = []
     let kick = false
     let connected = false
-    await this.#db.transaction(async (tx) => {
-      const rc = await this.#db.getRatchet(tx, connId)
-      if (rc === undefined) throw new AgentProhibitedError('message before the ratchet exists')
-      const skipped = await this.#db.getSkipped(tx, connId)
-      const r = this.#decrypt(rc, skipped, env.encAgentMessage)
-      const msg = decodeAgentMessage(r.plaintext)
-      if (msg.type !== 'AgentMessage') throw new AgentProhibitedError(`unexpected ${msg.type} in a message`)
-      const rq = conn.rcvQueue as RcvQueueRecord
-      const integrity = checkMsgIntegrity(BigInt(conn.lastExternalSndId), conn.lastRcvHash, msg.header)
-      const internalId = conn.lastInternalId + 1
-      let c: ConnRecord = {
-        ...conn,
-        lastInternalId: internalId,
-        lastInternalRcvId: conn.lastInternalRcvId + 1,
-        lastExternalSndId: Number(msg.header.sndMsgId),
-        lastRcvHash: this.#crypto.sha256(r.plaintext),
-        rcvQueue: { ...rq, lastBrokerId: brokerId },
-      }
-      let state = r.state
-      const m = msg.message
-      switch (m.type) {
-        case 'HELLO': {
-          if (rq.status === 'active') throw new AgentProhibitedError('HELLO on an active queue')
-          c = { ...c, rcvQueue: { ...(c.rcvQueue as RcvQueueRecord), status: 'active' } }
-          const sq = c.sndQueue
-          if (sq !== undefined && sq.status !== 'active' && c.duplex) {
-            const next = await this.#enqueue(tx, c, state, { type: 'HELLO' }, true)
-            c = next.conn
+    // acknowledgements ride along: no transaction of their own while messages keep arriving
+    const acks = this.#takeAcks()
+    try {
+      await this.#db.transaction(async (tx) => {
+        const rc = await this.#db.getRatchet(tx, connId)
+        if (rc === undefined) throw new AgentProhibitedError('message before the ratchet exists')
+        const skipped = await this.#db.getSkipped(tx, connId)
+        const r = this.#decrypt(rc, skipped, env.encAgentMessage)
+        const msg = decodeAgentMessage(r.plaintext)
+        if (msg.type !== 'AgentMessage') throw new AgentProhibitedError(`unexpected ${msg.type} in a message`)
+        const rq = conn.rcvQueue as RcvQueueRecord
+        const integrity = checkMsgIntegrity(BigInt(conn.lastExternalSndId), conn.lastRcvHash, msg.header)
+        const internalId = conn.lastInternalId + 1
+        let c: ConnRecord = {
+          ...conn,
+          lastInternalId: internalId,
+          lastInternalRcvId: conn.lastInternalRcvId + 1,
+          lastExternalSndId: Number(msg.header.sndMsgId),
+          lastRcvHash: this.#crypto.sha256(r.plaintext),
+          rcvQueue: { ...rq, lastBrokerId: brokerId },
+        }
+        let state = r.state
+        const m = msg.message
+        switch (m.type) {
+          case 'HELLO': {
+            if (rq.status === 'active') throw new AgentProhibitedError('HELLO on an active queue')
+            c = { ...c, rcvQueue: { ...(c.rcvQueue as RcvQueueRecord), status: 'active' } }
+            const sq = c.sndQueue
+            if (sq !== undefined && sq.status !== 'active' && c.duplex) {
+              const next = await this.#enqueue(tx, c, state, { type: 'HELLO' }, true)
+              c = next.conn
+              state = next.rc
+              kick = true
+            }
+            if (!c.connected && c.sndQueue?.status === 'active') {
+              c = { ...c, connected: true }
+              connected = true
+            }
+            break
+          }
+          case 'REPLY': {
+            if (c.duplex || !c.initiator || c.sndQueue !== undefined) {
+              throw new AgentProhibitedError('REPLY is not expected on this connection')
+            }
+            const info = m.smpQueues[0]
+            c = { ...c, sndQueue: this.#newSndQueue(info) }
+            const next = await this.#enqueueConfirmation(tx, c, state, c.ownInfo ?? new Uint8Array(0))
+            c = { ...next.conn, ownInfo: undefined }
             state = next.rc
             kick = true
+            break
           }
-          if (!c.connected && c.sndQueue?.status === 'active') {
-            c = { ...c, connected: true }
-            connected = true
+          case 'A_MSG': {
+            const stored: StoredRcvMessage = {
+              internalId,
+              sndMsgId: Number(msg.header.sndMsgId),
+              brokerMsgId: brokerId,
+              brokerTs: ev.message.msgTs,
+              integrity,
+              body: m.body,
+            }
+            if (this.#appAck === 'manual') await store.putUnacked(tx, connId, stored)
+            else await store.putRcvMessage(tx, connId, stored)
+            out.push({
+              type: 'message',
+              connId,
+              msgId: internalId,
+              sndMsgId: Number(msg.header.sndMsgId),
+              brokerMsgId: brokerId,
+              brokerTs: ev.message.msgTs,
+              integrity,
+              body: m.body,
+            })
+            break
           }
-          break
         }
-        case 'REPLY': {
-          if (c.duplex || !c.initiator || c.sndQueue !== undefined) {
-            throw new AgentProhibitedError('REPLY is not expected on this connection')
-          }
-          const info = m.smpQueues[0]
-          c = { ...c, sndQueue: this.#newSndQueue(info) }
-          const next = await this.#enqueueConfirmation(tx, c, state, c.ownInfo ?? new Uint8Array(0))
-          c = { ...next.conn, ownInfo: undefined }
-          state = next.rc
-          kick = true
-          break
-        }
-        case 'A_MSG': {
-          await store.putRcvMessage(tx, connId, {
-            internalId,
-            sndMsgId: Number(msg.header.sndMsgId),
-            brokerMsgId: brokerId,
-            brokerTs: ev.message.msgTs,
-            integrity,
-            body: m.body,
-          })
-          out.push({
-            type: 'message',
-            connId,
-            msgId: internalId,
-            sndMsgId: Number(msg.header.sndMsgId),
-            brokerMsgId: brokerId,
-            brokerTs: ev.message.msgTs,
-            integrity,
-            body: m.body,
-          })
-          break
-        }
-      }
-      await this.#db.putRatchet(tx, connId, state)
-      await this.#db.applySkipped(tx, connId, r.skippedDiff)
-      await this.#db.putConn(tx, c)
-    })
+        await this.#db.putRatchet(tx, connId, state)
+        await this.#db.applySkipped(tx, connId, r.skippedDiff)
+        await this.#db.putConn(tx, c)
+        await AgentImpl.#writeAcks(tx, acks)
+      })
+    } catch (e) {
+      this.#requeueAcks(acks)
+      throw e
+    }
+    settleAcks(acks)
     for (const e of out) this.#emit(e)
     if (connected) this.#emit({ type: 'connected', connId })
     if (kick) this.#kick(connId)
@@ -1523,6 +1715,19 @@ function takeMessages(ms: readonly PendingMessage[]): PendingMessage[] {
   for (const m of ms) {
     if (m.kind !== 'message') break
     out.push(m)
+  }
+  return out
+}
+
+/** Rows of {@link store.listUnacked} (key order) grouped by connection, each oldest first. */
+function groupByConn(
+  rows: readonly { readonly connId: string; readonly message: StoredRcvMessage }[],
+): Map<string, StoredRcvMessage[]> {
+  const out = new Map<string, StoredRcvMessage[]>()
+  for (const r of rows) {
+    const list = out.get(r.connId)
+    if (list === undefined) out.set(r.connId, [r.message])
+    else list.push(r.message)
   }
   return out
 }

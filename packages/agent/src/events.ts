@@ -55,7 +55,8 @@ export interface ConnectedEvent {
 }
 
 /**
- * A message from the peer, already stored (and acknowledged to the relay).
+ * A message from the peer, already stored (and acknowledged to the relay). With
+ * `appAck: 'manual'`, pass `msgId` to `ackMessage` once the application has processed it.
  * @see ../shared/spec/agent.md §10.2
  */
 export interface MessageEvent {
@@ -74,8 +75,10 @@ export interface MessageEvent {
   /** The message body (the agent message body bytes). */
   readonly body: Uint8Array
   /**
-   * Set when the relay delivered the message again after the agent had stored it (its ACK was
-   * lost, e.g. the process stopped): the same `msgId` as before; skip it if you saw it.
+   * Set when the message is emitted again with the same `msgId`: the relay delivered it again
+   * after the agent had stored it (its ACK was lost), or (`appAck: 'manual'`) the application had
+   * not acknowledged it when the agent started or a relay connection came back. Skip it if you
+   * processed it, and acknowledge it either way.
    */
   readonly redelivered?: boolean
 }

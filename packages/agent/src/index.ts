@@ -163,6 +163,7 @@ export {
   type Agent,
   type AgentOptions,
   type AgentStats,
+  type AppAckMode,
   type ConnectionInfo,
   type WaitOptions,
   createAgent,

@@ -10,6 +10,7 @@
  * | `agent.skipped` | (connId, header key, msg number) | message key + IV              |
  * | `agent.snd`     | (connId, internal id)            | {@link PendingMessage} (JSON) |
  * | `agent.rcv`     | (connId, internal id)            | the last {@link StoredRcvMessage} |
+ * | `agent.unacked` | (connId, internal id)            | a {@link StoredRcvMessage} the application has not acknowledged |
  * | `agent.conf`    | confId                           | {@link PendingConfirmation}   |
  * | `agent.inv`     | invitationId                     | {@link ContactInvitation}     |
  *
@@ -42,6 +43,7 @@ const NS = {
   skipped: 'agent.skipped',
   snd: 'agent.snd',
   rcv: 'agent.rcv',
+  unacked: 'agent.unacked',
   conf: 'agent.conf',
   inv: 'agent.inv',
 } as const
@@ -198,6 +200,31 @@ export async function lastRcvMessage(tx: ReadTx, connId: string): Promise<Stored
   return e === undefined ? undefined : fromJson<StoredRcvMessage>(e.value)
 }
 
+/**
+ * Keep a received message until the application acknowledges it (`appAck: 'manual'`): one put in
+ * the receive transaction, nothing else read or rewritten.
+ */
+export function putUnacked(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
+  return tx.put(NS.unacked, encodeKey(connId, m.internalId), toJson(m))
+}
+
+/** The messages the application has not acknowledged, oldest first (one connection's, or all). */
+export async function listUnacked(
+  tx: ReadTx,
+  connId?: string,
+): Promise<{ readonly connId: string; readonly message: StoredRcvMessage }[]> {
+  const rows = await tx.range(NS.unacked, connId === undefined ? {} : { prefix: encodeKey(connId) })
+  return rows.map((e) => {
+    const [id] = decodeKey(e.key, ['string', 'uint'] as const)
+    return { connId: id, message: fromJson<StoredRcvMessage>(e.value) }
+  })
+}
+
+/** The application acknowledged a message: forget it (a no-op when it is already gone). */
+export function deleteUnacked(tx: Tx, connId: string, internalId: number): Promise<void> {
+  return tx.delete(NS.unacked, encodeKey(connId, internalId))
+}
+
 /** Store a pending confirmation. */
 export function putConfirmation(tx: Tx, c: PendingConfirmation): Promise<void> {
   return tx.put(NS.conf, idKey(c.confId), toJson(c))
@@ -242,7 +269,7 @@ export function deleteInvitation(tx: Tx, invitationId: string): Promise<void> {
 export async function deleteConnRecords(tx: Tx, connId: string): Promise<void> {
   await tx.delete(NS.conn, idKey(connId))
   await tx.delete(NS.ratchet, idKey(connId))
-  for (const ns of [NS.skipped, NS.snd, NS.rcv]) {
+  for (const ns of [NS.skipped, NS.snd, NS.rcv, NS.unacked]) {
     for (const e of await tx.range(ns, { prefix: encodeKey(connId) })) await tx.delete(ns, e.key)
   }
   for (const c of await listConfirmations(tx)) if (c.connId === connId) await deleteConfirmation(tx, c.confId)
