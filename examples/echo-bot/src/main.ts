@@ -10,6 +10,8 @@
  *
  * @see ../../../shared/spec/chat.md §4.2, §4.3
  */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatConnectionRequest, parseConnectionRequest } from '@simplex-ts/agent'
 import { type Bot, createBot } from '@simplex-ts/chat-protocol'
@@ -69,7 +71,9 @@ function args(argv: string[]): Args {
       )
     }
   }
-  return { store: values.store, servers: values.server ?? [], name: values.name }
+  // pnpm runs scripts from the repository root; a relative path means the caller's folder
+  const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
+  return { store, servers: values.server ?? [], name: values.name }
 }
 
 /** The link in the `simplex:` scheme (the client writes `https://simplex.chat/…`; both denote the same address). */
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
       servers.push(relay.address)
       log(`embedded relay ${relay.address} (its state is in ${dir})`)
     }
+    fs.mkdirSync(path.dirname(store), { recursive: true })
     storage = await openSqliteStorage(store)
     bot = await createBot({
       profile:

@@ -9,6 +9,8 @@
  *
  * @see ../../../shared/spec/chat.md §4
  */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import * as readline from 'node:readline'
 import { parseArgs } from 'node:util'
 import {
@@ -90,7 +92,9 @@ function args(argv: string[]): Args {
       )
     }
   }
-  return { store: values.store, servers: values.server ?? [], name: values.name }
+  // pnpm runs scripts from the repository root; a relative path means the caller's folder
+  const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
+  return { store, servers: values.server ?? [], name: values.name }
 }
 
 /**
@@ -572,6 +576,7 @@ async function main(): Promise<void> {
         s('grey', `(state in ${dir}; it runs while this chat runs and listens on 127.0.0.1 only)`),
       ])
     }
+    fs.mkdirSync(path.dirname(store), { recursive: true })
     storage = await openSqliteStorage(store)
     client = await createChatClient({ storage, servers, connect: nodeConnect })
   } catch (e) {
