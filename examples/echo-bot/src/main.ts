@@ -25,7 +25,7 @@ import { renderUnicodeCompact } from 'uqr'
 import { relayDirOf, startEmbeddedRelay } from './relay'
 
 const USAGE =
-  'usage: pnpm echo-bot --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <name>]'
+  'usage: pnpm echo-bot --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <name>] [--relay-port <port>]'
 const WELCOME = 'Hello! I am an echo bot: send me any text and I will send it back.'
 
 class UsageError extends Error {}
@@ -34,10 +34,11 @@ interface Args {
   readonly store: string
   readonly servers: string[]
   readonly name: string | undefined
+  readonly relayPort: number | undefined
 }
 
 function args(argv: string[]): Args {
-  let values: { store?: string; server?: string[]; name?: string; help?: boolean }
+  let values: { store?: string; server?: string[]; name?: string; 'relay-port'?: string; help?: boolean }
   try {
     ;({ values } = parseArgs({
       args: argv,
@@ -45,6 +46,7 @@ function args(argv: string[]): Args {
         store: { type: 'string' },
         server: { type: 'string', multiple: true },
         name: { type: 'string' },
+        'relay-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -73,7 +75,14 @@ function args(argv: string[]): Args {
   }
   // pnpm runs scripts from the repository root; a relative path means the caller's folder
   const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
-  return { store, servers: values.server ?? [], name: values.name }
+  const portText = values['relay-port']
+  const relayPort = portText === undefined ? undefined : Number(portText)
+  if (relayPort !== undefined && !(/^[0-9]{1,5}$/.test(portText ?? '') && relayPort <= 65535)) {
+    throw new UsageError(
+      `--relay-port: expected a port number (0 = any free port), got ${JSON.stringify(portText)}`,
+    )
+  }
+  return { store, servers: values.server ?? [], name: values.name, relayPort }
 }
 
 /** The link in the `simplex:` scheme (the client writes `https://simplex.chat/…`; both denote the same address). */
@@ -113,11 +122,11 @@ async function main(): Promise<void> {
     process.stderr.write(`echo-bot: ${describe(e)}\n`)
     process.exit(2)
   }
-  const { store, servers, name } = parsed
+  const { store, servers, name, relayPort } = parsed
   try {
     if (servers.length === 0) {
       const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir)
+      relay = await startEmbeddedRelay(dir, relayPort)
       servers.push(relay.address)
       log(`embedded relay ${relay.address} (its state is in ${dir})`)
     }

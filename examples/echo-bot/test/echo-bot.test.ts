@@ -87,7 +87,8 @@ afterAll(() => {
 
 it('prints its address, echoes a client, and keeps its address across a restart', async () => {
   const store = path.join(dir, 'bot.db')
-  let bot = new BotProcess(['--store', store, '--name', 'echo'])
+  // any free port for the embedded relay: 5223 may be another test's
+  let bot = new BotProcess(['--store', store, '--name', 'echo', '--relay-port', '0'])
   const relayLine = await bot.line(/embedded relay smp:\/\//)
   const relay = /(smp:\/\/\S+)/.exec(relayLine)?.[1] as string
   const address = await bot.line(/^simplex:\/contact#\/\?/)

@@ -43,7 +43,7 @@ import {
 } from './view'
 
 const USAGE =
-  'usage: pnpm terminal-chat --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <display name>]'
+  'usage: pnpm terminal-chat --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <display name>] [--relay-port <port>]'
 const VERSION = 'simplex-ts terminal-chat 0.0.0 (SimpleX Chat protocol v3.1, agent v1-2, SMP v1-4)'
 
 class UsageError extends Error {}
@@ -55,10 +55,11 @@ interface Args {
   readonly store: string
   readonly servers: string[]
   readonly name: string | undefined
+  readonly relayPort: number | undefined
 }
 
 function args(argv: string[]): Args {
-  let values: { store?: string; server?: string[]; name?: string; help?: boolean }
+  let values: { store?: string; server?: string[]; name?: string; 'relay-port'?: string; help?: boolean }
   try {
     ;({ values } = parseArgs({
       args: argv,
@@ -66,6 +67,7 @@ function args(argv: string[]): Args {
         store: { type: 'string' },
         server: { type: 'string', multiple: true },
         name: { type: 'string' },
+        'relay-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -94,7 +96,14 @@ function args(argv: string[]): Args {
   }
   // pnpm runs scripts from the repository root; a relative path means the caller's folder
   const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
-  return { store, servers: values.server ?? [], name: values.name }
+  const portText = values['relay-port']
+  const relayPort = portText === undefined ? undefined : Number(portText)
+  if (relayPort !== undefined && !(/^[0-9]{1,5}$/.test(portText ?? '') && relayPort <= 65535)) {
+    throw new UsageError(
+      `--relay-port: expected a port number (0 = any free port), got ${JSON.stringify(portText)}`,
+    )
+  }
+  return { store, servers: values.server ?? [], name: values.name, relayPort }
 }
 
 /**
@@ -545,7 +554,7 @@ async function main(): Promise<void> {
     process.stderr.write(`terminal-chat: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`)
     process.exit(2)
   }
-  const { store, servers, name } = parsed
+  const { store, servers, name, relayPort } = parsed
   const screen = new Screen()
   const s = screen.s
   let relay: RunningServer | undefined
@@ -569,7 +578,7 @@ async function main(): Promise<void> {
   try {
     if (servers.length === 0) {
       const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir)
+      relay = await startEmbeddedRelay(dir, relayPort)
       servers.push(relay.address)
       screen.print([
         s('grey', `started an embedded relay ${relay.address}`),

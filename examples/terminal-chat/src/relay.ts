@@ -30,12 +30,12 @@ export function relayDirOf(store: string): string {
 }
 
 /**
- * Start the embedded relay of `dir`, creating it on first use: new credentials and the first free
- * port from 5223 (any free port when 5223 is taken), written to `smp-server.ini` so later runs keep
- * the same address.
+ * Start the embedded relay of `dir`, creating it on first use: new credentials and port `port`
+ * (default 5223, or any free port when it is taken; 0 = any free port), written to
+ * `smp-server.ini` so later runs keep the same address.
  * @throws PortInUseError when the saved port is taken (another process serves this folder?).
  */
-export async function startEmbeddedRelay(dir: string): Promise<RunningServer> {
+export async function startEmbeddedRelay(dir: string, port = DEFAULT_PORT): Promise<RunningServer> {
   const configFile = `${dir}/${CONFIG_FILE}`
   if (fs.existsSync(configFile)) {
     const config = parseConfig(fs.readFileSync(configFile, 'utf8'), configFile)
@@ -61,9 +61,9 @@ export async function startEmbeddedRelay(dir: string): Promise<RunningServer> {
     })
   let server: RunningServer
   try {
-    server = await start(DEFAULT_PORT)
+    server = await start(port)
   } catch (e) {
-    if (!(e instanceof PortInUseError)) throw e
+    if (!(e instanceof PortInUseError) || port === 0) throw e
     server = await start(0)
   }
   await writeServerCredentials(dir, credentials)

@@ -163,7 +163,7 @@ it('two chats connect by invitation, talk, reply, edit and delete; errors are re
 
 it('asks for a profile on first run and starts an embedded relay without --server', async () => {
   const store = path.join(dir, 'carol.db')
-  const carol = chat(['--store', store])
+  const carol = chat(['--store', store, '--relay-port', '0'])
   await carol.line(/^started an embedded relay smp:\/\//)
   await carol.line(/^No user profiles found/)
   carol.type('carol smith') // refused: a display name has no spaces
