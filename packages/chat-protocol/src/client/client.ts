@@ -17,6 +17,8 @@ import {
   type Agent,
   type AgentEvent,
   type AgentOptions,
+  AgentClosedError,
+  type MessageEvent as AgentMessageEvent,
   CmdProhibitedError,
   createAgent,
   formatConnectionRequest,
@@ -69,7 +71,7 @@ import type {
  * retry schedule…) plus the chat's own.
  * @see ../shared/spec/chat.md §4
  */
-export interface ChatClientOptions extends Omit<AgentOptions, 'storage' | 'servers'> {
+export interface ChatClientOptions extends Omit<AgentOptions, 'storage' | 'servers' | 'appAck'> {
   /** Where the chat's and the agent's records live (namespaces `chat.*` and `agent.*`). Not closed by the client. */
   readonly storage: Storage
   /** SMP relay addresses for new queues. */
@@ -81,6 +83,14 @@ export interface ChatClientOptions extends Omit<AgentOptions, 'storage' | 'serve
    * connects (default `true`). Received probes are always answered.
    */
   readonly probeDuplicates?: boolean
+  /**
+   * TEST ONLY — never set it in an application. `beforeMessage` runs for every agent message
+   * after the agent has committed it (and acknowledged it to the relay) and before the client
+   * processes it, so a test can stop the process exactly there and check that nothing is lost.
+   */
+  readonly testHooks?: {
+    readonly beforeMessage?: (event: AgentMessageEvent) => void | Promise<void>
+  }
 }
 
 /** Which user a command acts for (default: the active user). */
@@ -276,14 +286,16 @@ export interface ChatClient {
  * @see ../shared/spec/chat.md §4
  */
 export async function createChatClient(options: ChatClientOptions): Promise<ChatClient> {
-  const { storage, servers, profile, probeDuplicates, ...agentOptions } = options
+  const { storage, servers, profile, probeDuplicates, testHooks, ...agentOptions } = options
   if (profile !== undefined) validateProfile(profile)
-  const agent = await createAgent({ ...agentOptions, storage, servers })
+  // every message is acknowledged to the agent only after the chat has committed its effects
+  const agent = await createAgent({ ...agentOptions, storage, servers, appAck: 'manual' })
   const client = new ChatClientImpl(
     agent,
     storage,
     options.crypto ?? defaultCrypto(),
     probeDuplicates ?? true,
+    testHooks?.beforeMessage,
   )
   await client.resume()
   if (profile !== undefined && (await client.users.list()).length === 0) {
@@ -428,16 +440,24 @@ class ChatClientImpl implements ChatClient {
   readonly #db: Storage
   readonly #crypto: CryptoProvider
   readonly #probe: boolean
+  readonly #beforeMessage: ((event: MessageEvent) => void | Promise<void>) | undefined
   readonly #hub = new EventHub<ChatClientEvent>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
   readonly #loop: Promise<void>
 
-  constructor(agent: Agent, storage: Storage, crypto: CryptoProvider, probe: boolean) {
+  constructor(
+    agent: Agent,
+    storage: Storage,
+    crypto: CryptoProvider,
+    probe: boolean,
+    beforeMessage?: (event: MessageEvent) => void | Promise<void>,
+  ) {
     this.agent = agent
     this.#db = storage
     this.#crypto = crypto
     this.#probe = probe
+    this.#beforeMessage = beforeMessage
     this.users = {
       create: (profile, o) => this.#run(() => this.#createUser(profile, o?.activate)),
       list: () => this.#listUsers(),
@@ -451,9 +471,14 @@ class ChatClientImpl implements ChatClient {
     const it = agent.events()
     this.#loop = (async () => {
       for await (const e of it) {
-        await this.#exclusive(() => this.#onAgentEvent(e)).catch((err: unknown) =>
-          this.#emitError(undefined, undefined, err),
-        )
+        await this.#exclusive(async () => {
+          if (e.type !== 'message') return this.#onAgentEvent(e)
+          if (this.#beforeMessage !== undefined) await this.#beforeMessage(e)
+          await this.#onAgentEvent(e)
+          // committed (or deliberately ignored): the agent may forget it. A message whose
+          // processing threw stays with the agent and comes back on the next start.
+          this.#ack(e)
+        }).catch((err: unknown) => this.#emitError(undefined, undefined, err))
       }
     })()
   }
@@ -517,6 +542,14 @@ class ChatClientImpl implements ChatClient {
           reject(e)
         },
       )
+    })
+  }
+
+  /** Acknowledge a message to the agent without waiting: acknowledgements are batched there. */
+  #ack(e: MessageEvent): void {
+    this.agent.ackMessage(e.connId, e.msgId).catch((err: unknown) => {
+      // closed: not acknowledged, so it comes back on the next start and is skipped by its id
+      if (!(err instanceof AgentClosedError)) this.#emitError(undefined, undefined, err)
     })
   }
 
