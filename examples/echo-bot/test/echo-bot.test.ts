@@ -134,7 +134,7 @@ it('prints its address, echoes a client, and keeps its address across a restart'
     await user.close()
     if (bot.child.exitCode === null) await bot.stop()
   }
-})
+}, 60_000)
 
 it('refuses bad arguments with a readable message', async () => {
   const bot = new BotProcess(['--name', 'two words', '--store', path.join(dir, 'x.db')])

@@ -159,7 +159,7 @@ it('two chats connect by invitation, talk, reply, edit and delete; errors are re
   expect(await alice.exited()).toBe(0)
   bob.type('/quit')
   expect(await bob.exited()).toBe(0)
-})
+}, 60_000)
 
 it('asks for a profile on first run and starts an embedded relay without --server', async () => {
   const store = path.join(dir, 'carol.db')
