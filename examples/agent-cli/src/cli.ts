@@ -20,8 +20,8 @@ type Json = Record<string, unknown>
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-function out(obj: Json): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`)
+function out(obj: Json, written?: () => void): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`, written === undefined ? undefined : () => written())
 }
 
 function fail(e: unknown, extra: Json = {}): void {
@@ -176,13 +176,23 @@ async function main(): Promise<void> {
     storage,
     servers: args.servers,
     connect: nodeConnect,
+    // a message is acknowledged to the agent once its line is written: one printed before the
+    // process dies is not printed again, one not yet printed comes back (`redelivered`) on restart
+    appAck: 'manual',
     ...(args.agentVersion === undefined ? {} : { agentVersionRange: { min: 1, max: args.agentVersion } }),
   })
   const events = agent.events()
   const pump = (async () => {
     for await (const e of events) {
       const line = eventLine(e)
-      if (line !== undefined) out(line)
+      if (line === undefined) continue
+      if (e.type !== 'message') out(line)
+      else
+        out(line, () => {
+          agent.ackMessage(e.connId, e.msgId).catch((err: unknown) => {
+            if (!isSimplexError(err, 'AGENT_CLOSED')) fail(err, { conn: e.connId })
+          })
+        })
     }
   })()
   out({ event: 'ready', servers: args.servers })

@@ -175,5 +175,9 @@ it('loses no message when the receiving process is killed with SIGKILL mid-strea
   }
   expect([...byId.values()]).toEqual(Array.from({ length: N }, (_, i) => `m${i}`))
   expect(after.every((l) => l.integrity === undefined)).toBe(true)
+  // a message printed again after the restart is marked so, and never printed twice in one run
+  const printed = new Set(before.map((l) => l.msg))
+  expect(after.filter((l) => printed.has(l.msg)).every((l) => l.redelivered === true)).toBe(true)
+  expect(new Set(after.map((l) => l.msg)).size).toBe(after.length)
   await Promise.all([alice.stop(), bob.stop()])
 })
