@@ -149,9 +149,14 @@ async function main(): Promise<void> {
   }
   const b = bot
   b.on('contactConnected', ({ contact }) => log(`${contact.localDisplayName} connected`))
+  // the first `up` is the start-up subscription, and every failed reconnection repeats `down`
+  const down = new Set<string>()
   b.on('agent', ({ event }) => {
-    if (event.type === 'down') log(`relay ${event.server} disconnected, reconnecting…`)
-    if (event.type === 'up') log(`relay ${event.server} connected`)
+    if (event.type === 'down' && !down.has(event.server)) {
+      down.add(event.server)
+      log(`relay ${event.server} disconnected, reconnecting…`)
+    }
+    if (event.type === 'up' && down.delete(event.server)) log(`relay ${event.server} connected again`)
   })
   b.on('error', ({ error }) => log(`error: ${describe(error)}`))
   b.onError((contact, error) => log(`could not answer ${contact.localDisplayName}: ${describe(error)}`))

@@ -331,7 +331,11 @@ class TerminalChat {
         const ev = e.event
         // the first `up` of each relay is the start-up subscription, not news
         if (ev.type === 'up' && !this.#down.delete(ev.server)) return []
-        if (ev.type === 'down') this.#down.add(ev.server)
+        if (ev.type === 'down') {
+          // every failed reconnection reports `down` again: show the first
+          if (this.#down.has(ev.server)) return []
+          this.#down.add(ev.server)
+        }
         if (ev.type === 'down' || ev.type === 'up') {
           const where = /@([^/]+)$/.exec(ev.server)?.[1] ?? ev.server
           return [s('grey', `server ${ev.type === 'down' ? 'disconnected' : 'connected'} ${where}`)]
