@@ -126,7 +126,12 @@ async function main(): Promise<void> {
   try {
     if (servers.length === 0) {
       const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir, relayPort)
+      relay = await startEmbeddedRelay(dir, relayPort).catch((e: unknown) => {
+        if (!isSimplexError(e, 'PORT_IN_USE')) throw e
+        throw new Error(
+          `the embedded relay cannot listen: ${e.message} (is another echo-bot running on this store?)`,
+        )
+      })
       servers.push(relay.address)
       log(`embedded relay ${relay.address} (its state is in ${dir})`)
     }

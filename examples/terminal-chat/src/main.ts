@@ -582,7 +582,12 @@ async function main(): Promise<void> {
   try {
     if (servers.length === 0) {
       const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir, relayPort)
+      relay = await startEmbeddedRelay(dir, relayPort).catch((e: unknown) => {
+        if (!isSimplexError(e, 'PORT_IN_USE')) throw e
+        throw new Error(
+          `the embedded relay cannot listen: ${e.message} (is another terminal-chat running on this store?)`,
+        )
+      })
       servers.push(relay.address)
       screen.print([
         s('grey', `started an embedded relay ${relay.address}`),
@@ -594,7 +599,7 @@ async function main(): Promise<void> {
     client = await createChatClient({ storage, servers, connect: nodeConnect })
   } catch (e) {
     process.stderr.write(
-      `terminal-chat: ${isSimplexError(e, 'NETWORK') ? `cannot reach the relay (${e.message})` : errorLines(e).join(' ')}\n`,
+      `terminal-chat: ${isSimplexError(e, 'NETWORK') ? `cannot reach the relay (${e.message})` : isSimplexError(e) ? errorLines(e).join(' ') : String((e as Error).message ?? e)}\n`,
     )
     return quit(1)
   }
