@@ -6,6 +6,7 @@
  *
  * @see ../shared/spec/smp.md §11, §13; ../shared/spec/transport.md §3, §11, §12
  */
+import { mkdirSync } from 'node:fs'
 import * as path from 'node:path'
 import { type CryptoProvider, defaultCrypto, formatVersionRange } from '@simplex-ts/core'
 import { SMP_SERVER_VERSION_RANGE, formatSmpServer } from '@simplex-ts/smp'
@@ -101,6 +102,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const crypto = opts.crypto ?? defaultCrypto()
   const log = opts.log ?? (() => {})
   const persistMsgs = opts.storeDir !== undefined && (opts.restoreMessages ?? true)
+  // a fresh data folder is created, as an operator would expect from a relay given a place to keep its state
+  if (opts.storeDir !== undefined) mkdirSync(opts.storeDir, { recursive: true })
   const store = ServerStore.open({
     ...(opts.storeDir === undefined ? {} : { storeLogFile: path.join(opts.storeDir, STORE_LOG_FILE) }),
     ...(persistMsgs ? { msgLogFile: path.join(opts.storeDir!, MESSAGES_FILE) } : {}),

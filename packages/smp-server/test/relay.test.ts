@@ -327,6 +327,27 @@ describe('relay semantics over TLS (v4)', () => {
     }
   })
 
+  it('creates a store folder that does not exist yet and keeps queues in it', async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const base = mkdtempSync(join(tmpdir(), 'smp-store-'))
+    const storeDir = join(base, 'nested', 'data')
+    const s2 = await startServer({ credentials: creds, port: 0, storeDir })
+    try {
+      const c = await RawClient.connect(s2)
+      await newQueue(c)
+      await c.close()
+    } finally {
+      await s2.close()
+    }
+    try {
+      expect(readdirSync(storeDir).length).toBeGreaterThan(0)
+    } finally {
+      rmSync(base, { recursive: true, force: true })
+    }
+  })
+
   it('serves the same protocol over WebSocket-in-TLS', async () => {
     const c = await RawClient.connect(server, 4, server.wsPort)
     try {
