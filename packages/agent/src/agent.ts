@@ -253,8 +253,8 @@ export interface Agent {
   /**
    * `ACK`: the application has processed (or decided to ignore) a received message, so the agent
    * forgets it and does not emit it again (`appAck: 'manual'`). Acknowledgements are batched: the
-   * promise resolves once the deletion is committed, usually together with later work, so there is
-   * no need to wait for it. Acknowledging a message twice, one of a deleted connection, or any
+   * promise resolves once the deletion is committed — in the next receive transaction, or in one of
+   * its own within 25 ms, or by `close()` — so do not wait for each one before the next. Acknowledging a message twice, one of a deleted connection, or any
    * message with `appAck: 'auto'` does nothing.
    * @throws CmdSyntaxError when `msgId` is not a positive integer; AgentClosedError once closed;
    *   storage errors (the message is then emitted again on the next start).
@@ -302,7 +302,7 @@ export interface AgentStats {
 const HELLO_TIMEOUT_MS = 2 * 24 * 3600 * 1000
 const CONF_NOTIFICATION = true
 /** How long acknowledgements wait to ride along with a receive transaction before their own. */
-const ACK_FLUSH_DELAY_MS = 5
+const ACK_FLUSH_DELAY_MS = 25
 
 /** An application acknowledgement not yet committed, with the callers waiting for it. */
 interface PendingAck {
