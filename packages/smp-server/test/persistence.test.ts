@@ -215,11 +215,12 @@ describe('ServerStore persistence', () => {
     })
     await new Promise((r) => child.once('close', r))
     const lines = out.split('\n')
-    lines.pop() // possibly partial
+    // only whole commit reports count: a report cut by the kill may lack its ACK line
+    lines.splice(lines.lastIndexOf('C'))
     const rid = fromHex(lines[0]!.slice(2))
     const sent = new Set<number>()
     const acked = new Set<number>()
-    for (const l of lines.slice(1)) (l[0] === 'S' ? sent : acked).add(Number(l.slice(2)))
+    for (const l of lines.slice(1)) if (l !== 'C') (l[0] === 'S' ? sent : acked).add(Number(l.slice(2)))
     const store = ServerStore.open({ ...files(dir), quota: 1_000_000 })
     const got = store.msgs
       .peekMsgQueue(rid)!
@@ -227,9 +228,15 @@ describe('ServerStore persistence', () => {
       .map((m) => new DataView(m.body.buffer, m.body.byteOffset).getUint32(0))
     expect(new Set(got).size).toBe(got.length)
     for (const n of acked) expect(got).not.toContain(n)
-    for (const n of sent) if (!acked.has(n)) expect(got).toContain(n)
-    // messages may exist that were written but not yet reported: never more than one commit's worth
+    // every reported, un-ACKed message is back — except that a commit whose report was cut off
+    // may have ACKed the queue head (the lowest un-ACKed message), and nothing else
+    const missing = [...sent].filter((n) => !acked.has(n) && !got.includes(n))
+    const head = Math.min(...[...sent].filter((n) => !acked.has(n)))
+    expect(missing.filter((n) => n !== head)).toEqual([])
+    // a commit may have landed without its report reaching us: at most one commit's worth of
+    // extra messages, and at most its one ACK (of the then head) missing from `got` unreported
     expect(got.length - (sent.size - acked.size)).toBeLessThanOrEqual(5)
+    expect(got.length - (sent.size - acked.size)).toBeGreaterThanOrEqual(-1)
     expect(sent.size).toBeGreaterThan(1000)
   })
 })
