@@ -49,7 +49,7 @@ if (role === 'bob') {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-agent-'))
 
 /** Our relay in its own process (in-memory store), so its CPU is not the agents'. */
-async function startRelayProcess(): Promise<{ address: string; close(): Promise<void> }> {
+async function startRelayProcess(): Promise<{ address: string; cpuUs(): number; close(): Promise<void> }> {
   const code = [
     `import { startServer } from ${JSON.stringify(path.resolve('packages/smp-server/src/index.ts'))}`,
     `import { generateServerCredentials } from ${JSON.stringify(path.resolve('packages/transport/src/node.ts'))}`,
@@ -68,11 +68,24 @@ async function startRelayProcess(): Promise<{ address: string; close(): Promise<
   })
   return {
     address,
+    cpuUs: () => processCpuUs(child.pid),
     close: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve())
         child.stdin.end()
       }),
+  }
+}
+
+/** CPU time (user + system, µs) of another process, from /proc (Linux; NaN elsewhere). */
+function processCpuUs(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${String(pid)}/stat`, 'latin1')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return Number.NaN
   }
 }
 
@@ -143,7 +156,7 @@ async function setup(v: number): Promise<{ ms: number; commands: number }> {
 async function throughput(
   synchronous: 'full' | 'normal',
   signAlg: 'ed448' | 'ed25519',
-): Promise<{ perSec: number; cpuUs: number }> {
+): Promise<{ perSec: number; cpuUs: number; relayUs: number }> {
   const tag = `${synchronous}-${signAlg}`
   const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
   const sb = await openSqliteStorage({ path: path.join(dir, `bob-${tag}.db`), synchronous })
@@ -152,6 +165,7 @@ async function throughput(
   const { a } = await connect(alice, bob)
   const body = new Uint8Array(100).fill(0x61)
   // in flight = sent by alice and not yet received by bob
+  const relay0 = relay.cpuUs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   let sent = 0
@@ -171,12 +185,13 @@ async function throughput(
   })
   const secs = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const relayUs = (relay.cpuUs() - relay0) / MESSAGES
   await alice.close()
   await bob.close()
   await sa.close()
   await sb.close()
   // CPU of this process: both agents (the relay runs in its own)
-  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system) / MESSAGES }
+  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system) / MESSAGES, relayUs }
 }
 
 /**
@@ -224,7 +239,7 @@ async function bobProcess(): Promise<void> {
 async function throughputTwoProcesses(
   synchronous: 'full' | 'normal',
   signAlg: 'ed448' | 'ed25519',
-): Promise<{ perSec: number; cpuUs: number }> {
+): Promise<{ perSec: number; cpuUs: number; relayUs: number }> {
   const tag = `${synchronous}-${signAlg}-2p`
   const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
   const alice = await newAgent(sa, 2, signAlg)
@@ -259,6 +274,7 @@ async function throughputTwoProcesses(
   await alice.allowConnection((await conf).confId, latin1('alice'))
   await Promise.all([aCon, bCon])
   const body = new Uint8Array(100).fill(0x61)
+  const relay0 = relay.cpuUs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   let sent = 0
@@ -279,12 +295,13 @@ async function throughputTwoProcesses(
   })
   const secs = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const relayUs = (relay.cpuUs() - relay0) / MESSAGES
   const bobCpu = waitLine((l) => l.startsWith('cpu '))
   child.stdin.end()
   const bobUs = Number((await bobCpu).slice(4))
   await alice.close()
   await sa.close()
-  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system + bobUs) / MESSAGES }
+  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system + bobUs) / MESSAGES, relayUs }
 }
 
 function ratchetCost(p: CryptoProvider): { ours: number; floor: number } {
@@ -338,7 +355,7 @@ const parts = new Set((process.env.BENCH_PARTS ?? 'setup,throughput,two,ratchet'
 const none = { ms: Number.NaN, commands: Number.NaN }
 const v2 = parts.has('setup') ? await setup(2) : none
 const v1 = parts.has('setup') ? await setup(1) : none
-const noTp = { perSec: Number.NaN, cpuUs: Number.NaN }
+const noTp = { perSec: Number.NaN, cpuUs: Number.NaN, relayUs: Number.NaN }
 const tp =
   parts.has('throughput') && process.env.BENCH_FAST_ONLY === undefined
     ? await throughput('full', 'ed448')
@@ -365,10 +382,13 @@ const rows: [string, string, string, string][] = [
     '≈ 100',
   ],
   ['CPU µs per message (both agents)', tp.cpuUs.toFixed(0), '', '≈ 8,000'],
+  ['relay CPU µs per message (its own process)', tp.relayUs.toFixed(0), '', ''],
   [`E2E msgs/s (SQLite WAL NORMAL, Ed25519 queue keys)`, tpFast.perSec.toFixed(0), '', ''],
   ['CPU µs per message (both agents)', tpFast.cpuUs.toFixed(0), '', ''],
+  ['relay CPU µs per message', tpFast.relayUs.toFixed(0), '', ''],
   ['E2E msgs/s, receiver in its own process (FULL, Ed448)', tp2.perSec.toFixed(0), '', ''],
   ['CPU µs per message (both processes)', tp2.cpuUs.toFixed(0), '', ''],
+  ['relay CPU µs per message', tp2.relayUs.toFixed(0), '', ''],
   ['ratchet enc+dec µs (native)', rc.ours.toFixed(1), '', ''],
   ['floor: HKDF + AES-GCM µs (native)', rc.floor.toFixed(1), '', ''],
   ['ratchet / floor', `${(rc.ours / rc.floor).toFixed(2)}×`, '≤ 1.5×', ''],
