@@ -304,6 +304,9 @@ const CONF_NOTIFICATION = true
 /** How long acknowledgements wait to ride along with a receive transaction before their own. */
 const ACK_FLUSH_DELAY_MS = 25
 
+/** How long the removal of accepted messages waits to ride along with another transaction. */
+const SENT_FLUSH_DELAY_MS = 25
+
 /** An application acknowledgement not yet committed, with the callers waiting for it. */
 interface PendingAck {
   readonly connId: string
@@ -359,6 +362,13 @@ class AgentImpl implements Agent {
   readonly #acks = new Map<string, PendingAck>()
   #ackTimer: ReturnType<typeof setTimeout> | undefined
   #ackFlush: Promise<void> | undefined
+  /**
+   * User messages the relay accepted whose removal from the send queue is not committed yet, by
+   * connection: delivery skips them, and the removal rides on the next write transaction (or its
+   * own after {@link SENT_FLUSH_DELAY_MS}) instead of costing a commit (an fsync) per window.
+   */
+  readonly #sent = new Map<string, Set<number>>()
+  #sentTimer: ReturnType<typeof setTimeout> | undefined
   #closed = false
 
   constructor(options: AgentOptions) {
@@ -424,6 +434,9 @@ class AgentImpl implements Agent {
     if (this.#ackTimer !== undefined) clearTimeout(this.#ackTimer)
     this.#ackTimer = undefined
     await this.#flushAcks()
+    if (this.#sentTimer !== undefined) clearTimeout(this.#sentTimer)
+    this.#sentTimer = undefined
+    await this.#flushSent().catch(() => undefined)
     this.#hub.end()
   }
 
@@ -499,6 +512,56 @@ class AgentImpl implements Agent {
       if (this.#ackFlush === run) this.#ackFlush = undefined
     })
     return run
+  }
+
+  // --- accepted messages leaving the send queue ---
+
+  /** The relay accepted these user messages: skip them from now on, remove them soon. */
+  #markSent(connId: string, ids: readonly number[]): void {
+    let set = this.#sent.get(connId)
+    if (set === undefined) {
+      set = new Set()
+      this.#sent.set(connId, set)
+    }
+    for (const id of ids) set.add(id)
+    if (this.#sentTimer === undefined && !this.#closed) {
+      this.#sentTimer = setTimeout(() => {
+        this.#sentTimer = undefined
+        void this.#flushSent().catch((e) => this.#error(connId, e))
+      }, SENT_FLUSH_DELAY_MS)
+    }
+  }
+
+  /** A snapshot of {@link #sent} for a transaction to delete; {@link #sentCommitted} after its commit. */
+  #takeSent(): [string, number[]][] {
+    if (this.#sent.size === 0) return []
+    return [...this.#sent].map(([c, ids]) => [c, [...ids]])
+  }
+
+  static async #writeSent(tx: Tx, taken: readonly [string, number[]][]): Promise<void> {
+    for (const [connId, ids] of taken) for (const id of ids) await store.deletePending(tx, connId, id)
+  }
+
+  /** The removals of `taken` committed: these ids are gone from storage, so stop skipping them. */
+  #sentCommitted(taken: readonly [string, number[]][]): void {
+    for (const [connId, ids] of taken) {
+      const set = this.#sent.get(connId)
+      if (set === undefined) continue
+      for (const id of ids) set.delete(id)
+      if (set.size === 0) this.#sent.delete(connId)
+    }
+    if (this.#sent.size === 0 && this.#sentTimer !== undefined) {
+      clearTimeout(this.#sentTimer)
+      this.#sentTimer = undefined
+    }
+  }
+
+  /** Remove the accepted messages in their own transaction. */
+  async #flushSent(): Promise<void> {
+    const taken = this.#takeSent()
+    if (taken.length === 0) return
+    await this.#db.transaction((tx) => AgentImpl.#writeSent(tx, taken))
+    this.#sentCommitted(taken)
   }
 
   /** Emit stored messages again, in order; with `appAck: 'auto'` they count as handled at once. */
@@ -937,8 +1000,10 @@ class AgentImpl implements Agent {
     options: { notification?: boolean } = {},
   ): Promise<number> {
     this.#checkOpen()
+    const sent = this.#takeSent()
     const id = await this.#withLock(connId, () =>
       this.#db.transaction(async (tx) => {
+        await AgentImpl.#writeSent(tx, sent)
         const conn = await this.#db.getConn(tx, connId)
         if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
         const rc = await this.#db.getRatchet(tx, connId)
@@ -958,6 +1023,7 @@ class AgentImpl implements Agent {
         return next.conn.lastInternalId
       }),
     )
+    this.#sentCommitted(sent)
     this.#emit({ type: 'sent', connId, msgId: id })
     this.#kick(connId)
     return id
@@ -1104,8 +1170,11 @@ class AgentImpl implements Agent {
       state.again = false
       const next = await this.#db.read(async (tx) => {
         const conn = await this.#db.getConn(tx, connId)
-        const ms = conn === undefined ? [] : await store.firstPending(tx, connId, this.#sendWindow)
-        return conn === undefined || ms.length === 0 ? undefined : { conn, ms }
+        const skip = this.#sent.get(connId)
+        const all =
+          conn === undefined ? [] : await store.firstPending(tx, connId, this.#sendWindow + (skip?.size ?? 0))
+        const ms = skip === undefined ? all : all.filter((m) => !skip.has(m.internalId))
+        return conn === undefined || ms.length === 0 ? undefined : { conn, ms: ms.slice(0, this.#sendWindow) }
       })
       if (next === undefined) return
       const { conn, ms } = next
@@ -1120,7 +1189,13 @@ class AgentImpl implements Agent {
       const accepted = batch.filter((_, i) => results[i]?.status === 'fulfilled')
       if (accepted.length > 0) {
         backoff.reset()
-        await this.#withLock(connId, () => this.#delivered(connId, accepted))
+        if (first.kind === 'message') {
+          this.#markSent(
+            connId,
+            accepted.map((m) => m.internalId),
+          )
+          for (const x of accepted) this.#emit({ type: 'delivered', connId, msgId: x.internalId })
+        } else await this.#withLock(connId, () => this.#delivered(connId, accepted))
       }
       const failedAt = results.findIndex((r) => r.status === 'rejected')
       if (failedAt < 0) continue
@@ -1523,6 +1598,7 @@ class AgentImpl implements Agent {
     let connected = false
     // acknowledgements ride along: no transaction of their own while messages keep arriving
     const acks = this.#takeAcks()
+    const sent = this.#takeSent()
     try {
       await this.#db.transaction(async (tx) => {
         const rc = await this.#db.getRatchet(tx, connId)
@@ -1583,7 +1659,7 @@ class AgentImpl implements Agent {
               body: m.body,
             }
             if (this.#appAck === 'manual') await store.putUnacked(tx, connId, stored)
-            else await store.putRcvMessage(tx, connId, stored)
+            else await this.#db.putRcvMessage(tx, connId, stored)
             out.push({
               type: 'message',
               connId,
@@ -1601,11 +1677,13 @@ class AgentImpl implements Agent {
         await this.#db.applySkipped(tx, connId, r.skippedDiff)
         await this.#db.putConn(tx, c)
         await AgentImpl.#writeAcks(tx, acks)
+        await AgentImpl.#writeSent(tx, sent)
       })
     } catch (e) {
       this.#requeueAcks(acks)
       throw e
     }
+    this.#sentCommitted(sent)
     settleAcks(acks)
     for (const e of out) this.#emit(e)
     if (connected) this.#emit({ type: 'connected', connId })

@@ -194,6 +194,23 @@ export async function putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage)
   await tx.put(NS.rcv, encodeKey(connId, m.internalId), toJson(m))
 }
 
+/** As {@link putRcvMessage} when the keys stored now are known: deletes them without a range scan. */
+async function replaceRcvMessage(
+  tx: Tx,
+  connId: string,
+  previous: readonly Uint8Array[],
+  m: StoredRcvMessage,
+): Promise<Uint8Array> {
+  for (const k of previous) await tx.delete(NS.rcv, k)
+  const key = encodeKey(connId, m.internalId)
+  await tx.put(NS.rcv, key, toJson(m))
+  return key
+}
+
+async function rcvMessageKeys(tx: ReadTx, connId: string): Promise<Uint8Array[]> {
+  return (await tx.range(NS.rcv, { prefix: encodeKey(connId) })).map((e) => e.key)
+}
+
 /** The connection's last received message. */
 export async function lastRcvMessage(tx: ReadTx, connId: string): Promise<StoredRcvMessage | undefined> {
   const [e] = await tx.range(NS.rcv, { prefix: encodeKey(connId), reverse: true, limit: 1 })
@@ -288,6 +305,8 @@ export class CachedStore {
   readonly #conns = new Map<string, ConnRecord>()
   readonly #ratchets = new Map<string, Ratchet>()
   readonly #skipped = new Map<string, readonly SkippedMessageKey[]>()
+  /** The `agent.rcv` keys of each connection, so replacing the last message needs no range scan. */
+  readonly #rcvKeys = new Map<string, readonly Uint8Array[]>()
   readonly #staged = new WeakMap<ReadTx, (() => void)[]>()
 
   constructor(storage: Storage) {
@@ -364,12 +383,20 @@ export class CachedStore {
     this.#stage(tx, () => this.#ratchets.set(connId, rc))
   }
 
+  /** {@link putRcvMessage}, deleting the previous message by its cached key. */
+  async putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
+    const previous = this.#rcvKeys.get(connId) ?? (await rcvMessageKeys(tx, connId))
+    const key = await replaceRcvMessage(tx, connId, previous, m)
+    this.#stage(tx, () => this.#rcvKeys.set(connId, [key]))
+  }
+
   async deleteConnRecords(tx: Tx, connId: string): Promise<void> {
     await deleteConnRecords(tx, connId)
     this.#stage(tx, () => {
       this.#conns.delete(connId)
       this.#ratchets.delete(connId)
       this.#skipped.delete(connId)
+      this.#rcvKeys.delete(connId)
     })
   }
 }
