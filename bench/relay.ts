@@ -161,16 +161,24 @@ async function inChunks<T>(n: number, chunk: number, f: (i: number) => Promise<T
   return out
 }
 
-async function setup(address: string, clients: number, queues: number, signed: boolean): Promise<Load> {
-  const cs = await Promise.all(
+async function connectClients(address: string, clients: number): Promise<SmpClient[]> {
+  return Promise.all(
     Array.from({ length: clients }, () =>
       createSmpClient({ server: address, crypto, responseTimeoutMs: 60_000, connectTimeoutMs: 30_000 }),
     ),
   )
+}
+
+async function createQueues(cs: SmpClient[], queues: number, signed: boolean): Promise<Load> {
+  const clients = cs.length
   const qs = await inChunks(queues, 500, (i) => cs[i % clients]!.createQueue())
   const senderKeys = qs.map(() => (signed ? crypto.generateSignKeyPair('ed25519') : undefined))
   if (signed) await inChunks(queues, 500, (i) => cs[i % clients]!.secureQueue(qs[i]!, senderKeys[i]!))
   return { clients: cs, queues: qs, senderKeys }
+}
+
+async function setup(address: string, clients: number, queues: number, signed: boolean): Promise<Load> {
+  return createQueues(await connectClients(address, clients), queues, signed)
 }
 
 async function teardown(load: Load): Promise<void> {
@@ -192,7 +200,7 @@ async function drive(
   const n = clients.length
   const body = crypto.randomBytes(bodySize)
   const index = new Map<string, number>()
-  queues.forEach((q, i) => index.set(Buffer.from(q.rcvId).toString('latin1'), i))
+  for (const [i, q] of queues.entries()) index.set(Buffer.from(q.rcvId).toString('latin1'), i)
   const slot = new Array<number>(queues.length).fill(0)
   let running = true
   let counting = false
@@ -291,6 +299,23 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-relay-'))
   await writeServerCredentials(dir, generateServerCredentials())
   const relay = await Relay.start(dir, durability, profile)
+  try {
+    await run(relay, { signed, seconds, args, durability })
+  } finally {
+    if (relay.child.exitCode === null) relay.child.kill('SIGKILL')
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function run(
+  relay: Relay,
+  {
+    signed,
+    seconds,
+    args,
+    durability,
+  }: { signed: boolean; seconds: number; args: string[]; durability: string },
+): Promise<void> {
   console.log(
     `relay: child process ${relay.child.pid}, ${relay.address.replace(/@.*/, '@…')} store log + message log, durability ${durability}; ` +
       `clients: SMP v4 over TLS, native crypto, ${signed ? 'signed SENDs (Ed25519 sender keys)' : 'unsigned SENDs'}; ` +
@@ -301,7 +326,11 @@ async function main(): Promise<void> {
     ['clients', 'queues', 'body', 'msgs/s', 'target', 'ratio', '', 'relay CPU', 'client CPU'],
   ]
   const ref = (queues: number): number => (queues === 1 ? 1000 : 1500)
-  for (const clients of [1, 10]) {
+  const memoryOnly = args.includes('--memory-only')
+  const phase = (name: string): void => {
+    if (args.includes('--verbose')) console.error(`${new Date().toISOString()} ${name}`)
+  }
+  for (const clients of memoryOnly ? [] : [1, 10]) {
     for (const queues of [1, 10, 100]) {
       for (const body of [100, 15_000]) {
         if (only && (only[0] !== clients || only[1] !== queues || only[2] !== body)) continue
@@ -340,24 +369,30 @@ async function main(): Promise<void> {
     return
   }
   // memory per idle subscribed queue
+  phase('idle queues')
   const before = await relay.mem()
-  const idle = await setup(relay.address, 10, 10_000, false)
+  const idleClients = await connectClients(relay.address, 10)
+  const idle = await createQueues(idleClients, 10_000, false)
+  phase('idle queues created')
   const withQueues = await relay.mem()
   const perQueueRss = (withQueues.rss - before.rss) / 10_000
   const perQueueHeap =
     (withQueues.heapUsed + withQueues.external - before.heapUsed - before.external) / 10_000
   await teardown(idle)
+  phase('idle queues deleted')
 
   // memory across 60,000 messages, and after the traffic stops
   const load = await setup(relay.address, 10, 100, signed)
   const quiet = await relay.mem()
+  phase('60,000 messages')
   const { rate } = await drive(load, 100, { relayPid: relay.child.pid!, warmupMs: 0, total: 60_000 })
+  phase('60,000 messages done')
   const afterTraffic = await relay.mem()
   await teardown(load)
+  phase('teardown done')
   await sleep(1000)
   const settled = await relay.mem()
   await relay.stop()
-  fs.rmSync(dir, { recursive: true, force: true })
 
   const growth = (afterTraffic.rss - quiet.rss) / 60_000
   console.log('\nRelay memory (child process, after full GC)')

@@ -18,7 +18,7 @@ import type { ConformanceCase } from './case'
 import { commandCases } from './cases/commands'
 import { deliveryCases } from './cases/delivery'
 import { errorCases } from './cases/errors'
-import { lifecycleCases } from './cases/lifecycle'
+import { burstCase, lifecycleCases } from './cases/lifecycle'
 import { notificationCases } from './cases/notifications'
 import { restartCases } from './cases/restart'
 import { type ConformanceControl, ContextFactory } from './context'
@@ -31,6 +31,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = Object.freeze([
   ...errorCases,
   ...notificationCases,
   ...restartCases,
+  burstCase,
 ])
 
 /** Reference production per-queue quota (`msgQueueQuota`). */

@@ -76,3 +76,35 @@ export const lifecycleCases: readonly ConformanceCase[] = [
     },
   },
 ]
+
+/** Queues created per connection in the burst case (10 connections, 50 concurrent NEW each, repeated). */
+const BURST_QUEUES = 6000
+
+/**
+ * The relay keeps answering under a sustained burst of queue creation: a
+ * relay that persists queues must not stall its answers while its log grows
+ * (and is compacted). Run at v4 only (it is about load, not encodings).
+ */
+export const burstCase: ConformanceCase = {
+  name: `a burst of ${BURST_QUEUES} NEW over 10 connections is answered without stalling`,
+  spec: 'smp.md §11.2, §13',
+  versions: [4],
+  async run(ctx) {
+    const conns = await Promise.all(Array.from({ length: 10 }, () => ctx.open()))
+    const rcvKey = ctx.crypto.generateSignKeyPair('ed25519')
+    const rcvDhKey = ctx.crypto.generateDhKeyPair('x25519')
+    for (let done = 0; done < BURST_QUEUES; done += 500) {
+      await Promise.all(
+        conns.map(async (c) => {
+          const ids = await c.sendCommands(
+            Array.from(
+              { length: 50 },
+              () => ({ command: { type: 'NEW', rcvAuthKey: rcvKey, rcvDhKey }, key: rcvKey }) as const,
+            ),
+          )
+          for (const id of ids) expectResponse(await c.response(id), 'IDS', `NEW number ${done + 50}`)
+        }),
+      )
+    }
+  },
+}
