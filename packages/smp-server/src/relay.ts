@@ -32,6 +32,11 @@ import type { QueueRec } from './queues'
 const MAX_PENDING_BLOCKS = 16
 
 const EMPTY = new Uint8Array(0)
+/** Signatures for importing a key ahead of use (their verification fails, the import stays cached). */
+const ZERO_SIG: Readonly<Record<SignAlg, Uint8Array>> = {
+  ed25519: new Uint8Array(64),
+  ed448: new Uint8Array(114),
+}
 
 /** Options of {@link Relay}. */
 export interface RelayOptions {
@@ -136,6 +141,9 @@ export class Relay {
       ed25519: opts.crypto.signPublicKey('ed25519', new Uint8Array(32).fill(0x5a)),
       ed448: opts.crypto.signPublicKey('ed448', new Uint8Array(57).fill(0x5a)),
     }
+    for (const alg of ['ed25519', 'ed448'] as const)
+      opts.crypto.verify(alg, this.#dummyKeys[alg], EMPTY, ZERO_SIG[alg])
+    this.#warmQueues()
   }
 
   /** Number of open connections. */
@@ -243,12 +251,18 @@ export class Relay {
 
   /**
    * The server's authorization of a command (`verifyTransmission`, smp.md §4.2)
-   * with every signed path doing the same work: exactly one key import and one
-   * verification, against the queue's key when it exists and matches the
-   * signature's algorithm, else against a dummy key of that algorithm. Keys are
-   * passed as fresh copies so the provider never reuses an imported key: a
-   * reused import would make known (recently used) queues answer faster than
-   * unknown ones.
+   * with every signed path doing the same work: exactly one verification with
+   * an already imported key, against the queue's key when it exists and
+   * matches the signature's algorithm, else against a dummy key of that
+   * algorithm.
+   *
+   * Why the time does not tell whether a queue exists: the decoded key of a
+   * queue is a stable array (memoized per stored DER key, see {@link verifyKey})
+   * and is imported once, when the key is set or restored ({@link warmKey}),
+   * so the provider's key cache always hits for a real queue; the dummy keys
+   * are stable arrays imported at construction, so it always hits for them
+   * too. Known, unknown and recently unused queues thus all cost one cache
+   * lookup and one verification, and no path imports a key.
    */
   #verify(t: ReceivedOk<Command>, queue: QueueRec | undefined): boolean {
     const sig = t.signature
@@ -258,32 +272,52 @@ export class Relay {
       case 'PING':
         return true
       case 'NEW':
+        // a fresh key from the wire: nothing to look up, and its import is the same work for everyone
         key = cmd.rcvAuthKey
         break
       case 'SEND':
         // an unsecured queue takes only unsigned messages
         if (queue !== undefined && queue.senderKey === undefined && sig === undefined) return true
-        key = storedKey(queue?.senderKey)
+        key = verifyKey(queue?.senderKey)
         break
       case 'NSUB':
-        key = storedKey(queue?.notifier?.notifierKey)
+        key = verifyKey(queue?.notifier?.notifierKey)
         break
       default:
-        key = storedKey(queue?.recipientKey)
+        key = verifyKey(queue?.recipientKey)
     }
     if (sig === undefined) return false
     const real = key !== undefined && key.alg === sig.alg
     const raw = real ? key!.publicKey : this.#dummyKeys[sig.alg]
-    const valid = this.#crypto.verify(sig.alg, raw.slice(), t.signed, sig.bytes)
+    const valid = this.#crypto.verify(sig.alg, raw, t.signed, sig.bytes)
     return real && valid
+  }
+
+  /** Import a stored key now (on `NEW`, `KEY`, `NKEY` and restore) so no later command pays for it. */
+  #warmKey(der: Uint8Array | undefined): void {
+    const key = verifyKey(der)
+    if (key !== undefined) this.#crypto.verify(key.alg, key.publicKey, EMPTY, ZERO_SIG[key.alg])
+  }
+
+  /** Import the keys of every queue in the store (restored queues). */
+  #warmQueues(): void {
+    for (const q of this.broker.store.queues.queues()) {
+      this.#warmKey(q.recipientKey)
+      this.#warmKey(q.senderKey)
+      this.#warmKey(q.notifier?.notifierKey)
+    }
   }
 
   #execute(c: Connection, t: ReceivedOk<Command>, queue: QueueRec | undefined): BrokerResult {
     const b = this.broker
     const cmd = t.command
     if (cmd.type === 'PING') return { type: 'PONG' }
-    if (cmd.type === 'NEW')
-      return b.newQueue(c.session, encodePublicKey(cmd.rcvAuthKey), cmd.rcvDhKey.publicKey)
+    if (cmd.type === 'NEW') {
+      const der = encodePublicKey(cmd.rcvAuthKey)
+      const r = b.newQueue(c.session, der, cmd.rcvDhKey.publicKey)
+      if (r.type === 'IDS') this.#warmKey(der)
+      return r
+    }
     // verified commands other than NEW and PING always have their queue
     if (queue === undefined) return { type: 'ERR', error: 'AUTH' }
     switch (cmd.type) {
@@ -293,10 +327,18 @@ export class Relay {
         return b.getMessage(c.session, queue)
       case 'ACK':
         return b.acknowledge(c.session, queue, cmd.msgId)
-      case 'KEY':
-        return b.secureQueue(queue, encodePublicKey(cmd.sndAuthKey))
-      case 'NKEY':
-        return b.addNotifier(queue, encodePublicKey(cmd.ntfAuthKey), cmd.rcvNtfDhKey.publicKey)
+      case 'KEY': {
+        const der = encodePublicKey(cmd.sndAuthKey)
+        const r = b.secureQueue(queue, der)
+        if (r.type === 'OK') this.#warmKey(der)
+        return r
+      }
+      case 'NKEY': {
+        const der = encodePublicKey(cmd.ntfAuthKey)
+        const r = b.addNotifier(queue, der, cmd.rcvNtfDhKey.publicKey)
+        if (r.type === 'NID') this.#warmKey(der)
+        return r
+      }
       case 'NDEL':
         return b.deleteNotifier(queue)
       case 'OFF':
@@ -382,15 +424,25 @@ export class Relay {
   }
 }
 
+/** Decoded keys by their stored DER array: a stable raw key array per queue key, dying with the queue. */
+const decodedKeys = new WeakMap<Uint8Array, PublicVerifyKey | null>()
+
 /**
- * Decode a stored verification key (DER SPKI); `undefined` when it does not
- * decode (only a tampered log can hold such a key: the queue then authorizes nothing).
+ * The decoded form of a stored verification key (DER SPKI), memoized so the
+ * same raw array (hence the same imported key in the provider) serves every
+ * command; `undefined` when it does not decode (only a tampered log can hold
+ * such a key: the queue then authorizes nothing).
  */
-function storedKey(der: Uint8Array | undefined): PublicVerifyKey | undefined {
+function verifyKey(der: Uint8Array | undefined): PublicVerifyKey | undefined {
   if (der === undefined) return undefined
+  const hit = decodedKeys.get(der)
+  if (hit !== undefined) return hit ?? undefined
+  let key: PublicVerifyKey | null
   try {
-    return decodePublicVerifyKey(der)
+    key = decodePublicVerifyKey(der)
   } catch {
-    return undefined
+    key = null
   }
+  decodedKeys.set(der, key)
+  return key ?? undefined
 }
