@@ -26,6 +26,21 @@ export function socketChannel(
 ): BlockChannel {
   socket.setNoDelay(true)
   const framer = new BlockFramer(options.blockSize)
+  // one wait for 'drain' shared by every writer queued behind a full buffer (one listener pair, not one per block)
+  let drained: Promise<void> | undefined
+  const waitDrain = (): Promise<void> => {
+    drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done)
+        socket.off('close', done)
+        drained = undefined
+        resolve()
+      }
+      socket.on('drain', done)
+      socket.on('close', done)
+    })
+    return drained
+  }
   const link: BlockLink = {
     write(block) {
       return new Promise((resolve, reject) => {
@@ -40,13 +55,7 @@ export function socketChannel(
           resolve()
           return
         }
-        const done = (): void => {
-          socket.off('drain', done)
-          socket.off('close', done)
-          resolve()
-        }
-        socket.on('drain', done)
-        socket.on('close', done)
+        void waitDrain().then(resolve)
       })
     },
     close() {
