@@ -9,18 +9,28 @@
  *
  * @see ../shared/spec/smp.md §3–§6, §8, §10–11; ../shared/spec/transport.md §8
  */
-import { type CryptoProvider, type SignAlg, decodePublicVerifyKey, encodePublicKey } from '@simplex-ts/core'
+import {
+  type CryptoProvider,
+  type SignAlg,
+  cbNonce,
+  decodePublicVerifyKey,
+  encodePublicKey,
+} from '@simplex-ts/core'
 import {
   type Command,
+  type MsgResponse,
   type PublicVerifyKey,
+  RCV_BODY_PADDED_LENGTH,
+  RCV_BODY_PADDED_LENGTH_V1,
+  SMP_VERSION_ENCRYPTED_META,
   type ReceivedOk,
   type Response,
   type SmpVersion,
   checkSmpVersion,
   commandParty,
   createMessageNotification,
+  encodeRcvMsgBody,
   encodeResponseTransmission,
-  encryptDeliveredMessage,
   parseCommandTransmission,
 } from '@simplex-ts/smp'
 import { type Transport, isTransportError } from '@simplex-ts/transport'
@@ -115,8 +125,35 @@ class Connection {
   }
 }
 
-function storedMessage(m: Message) {
-  return { msgId: m.msgId, msgTs: m.ts, msgFlags: { notification: m.notify }, body: m.body }
+/** The `crypto_box` key (HSalsa20 of the DH secret) per queue secret: derived once, dying with the queue. */
+const boxKeys = new WeakMap<Uint8Array, Uint8Array>()
+
+/**
+ * `encryptMsg` of the reference (as `encryptDeliveredMessage` of `@simplex-ts/smp`), with
+ * the queue's box key derived once and the envelope written straight into the padded buffer.
+ * @see ../shared/spec/smp.md §2.5, §11.7
+ */
+function encryptMessage(crypto: CryptoProvider, q: QueueRec, m: Message, version: SmpVersion): MsgResponse {
+  let key = boxKeys.get(q.rcvDhSecret)
+  if (key === undefined) {
+    key = crypto.cryptoBoxBeforeNm(q.rcvDhSecret)
+    boxKeys.set(q.rcvDhSecret, key)
+  }
+  const msgFlags = { notification: m.notify }
+  const meta =
+    version < SMP_VERSION_ENCRYPTED_META ? EMPTY : encodeRcvMsgBody({ msgTs: m.ts, msgFlags, body: EMPTY })
+  const padded = new Uint8Array(
+    version < SMP_VERSION_ENCRYPTED_META ? RCV_BODY_PADDED_LENGTH_V1 : RCV_BODY_PADDED_LENGTH,
+  )
+  const len = meta.length + m.body.length
+  // pad(): u16 length, content, '#' fill
+  padded[0] = len >>> 8
+  padded[1] = len & 0xff
+  padded.set(meta, 2)
+  padded.set(m.body, 2 + meta.length)
+  padded.fill(0x23, 2 + len)
+  const encBody = crypto.secretbox(key, cbNonce(m.msgId), padded)
+  return { type: 'MSG', msgId: m.msgId, msgTs: m.ts, msgFlags, encBody }
 }
 
 /**
@@ -373,7 +410,7 @@ export class Relay {
           srvNtfDhKey: { alg: 'x25519', publicKey: r.serverNtfDhKey },
         }
       case 'MSG':
-        return encryptDeliveredMessage(this.#crypto, r.queue.rcvDhSecret, storedMessage(r.msg), version)
+        return encryptMessage(this.#crypto, r.queue, r.msg, version)
     }
   }
 
@@ -394,12 +431,7 @@ export class Relay {
         out = {
           corrId: EMPTY,
           entityId: ev.queue.recipientId,
-          command: encryptDeliveredMessage(
-            this.#crypto,
-            ev.queue.rcvDhSecret,
-            storedMessage(ev.msg),
-            c.version,
-          ),
+          command: encryptMessage(this.#crypto, ev.queue, ev.msg, c.version),
         }
         break
       case 'END':
