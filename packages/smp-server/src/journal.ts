@@ -139,6 +139,28 @@ export class AppendLog {
     return this.#pending.length > 0
   }
 
+  /**
+   * Write the buffered lines now (synchronously, so records reach the file in
+   * the order they were appended); `true` when something was written.
+   * @throws the file system error
+   */
+  writePending(): boolean {
+    const fd = this.#fd
+    if (this.#pending.length === 0 || fd === undefined) return false
+    const lines = this.#pending
+    this.#pending = []
+    const data = Buffer.from(`${lines.join('\n')}\n`, 'latin1')
+    for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off)
+    return true
+  }
+
+  /** Make everything written so far durable (per the durability setting). */
+  sync(): Promise<void> {
+    const fd = this.#fd
+    if (this.#durability !== 'fsync' || fd === undefined) return Promise.resolve()
+    return datasync(fd)
+  }
+
   /** Write the buffered lines and sync them (per the durability setting). */
   async flush(): Promise<void> {
     const fd = this.#fd
@@ -162,11 +184,25 @@ interface Waiter {
   reject(e: unknown): void
 }
 
-/** Group commit over a set of logs (see the module comment). */
+/** Syncs that may be in flight at once: a new batch need not wait for the previous one's `fdatasync`. */
+const MAX_SYNCS = 2
+
+/**
+ * Group commit over a set of logs (see the module comment). At most one batch
+ * starts per event-loop turn: every line appended during the turn is written
+ * (synchronously, in order) and one `fdatasync` per log covers them. A batch
+ * may start while the previous batch's sync is still running (up to
+ * {@link MAX_SYNCS}): its sync covers everything written before it began, and
+ * it reports success only after the previous batch did, so a failed sync is
+ * never hidden by a later one that succeeded.
+ */
 export class GroupCommit {
   readonly #logs: readonly AppendLog[]
   #waiters: Waiter[] = []
-  #running = false
+  #scheduled = false
+  #inFlight = 0
+  /** Settles (never rejects) once the latest started batch settled. */
+  #tail: Promise<void> = Promise.resolve()
   #failure: StoreLogError | undefined
 
   /** @param logs the logs flushed by every commit */
@@ -174,9 +210,9 @@ export class GroupCommit {
     this.#logs = logs
   }
 
-  /** Whether no write or sync is in flight (a log may then be replaced). */
+  /** Whether no write or sync is in flight or scheduled (a log may then be replaced). */
   get idle(): boolean {
-    return !this.#running
+    return this.#inFlight === 0 && !this.#scheduled
   }
 
   /** The write error that stopped the logs, if any (a failed log refuses further commits). */
@@ -190,28 +226,63 @@ export class GroupCommit {
    */
   commit(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
-    if (!this.#running && !this.#logs.some((l) => l.hasPending)) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ resolve, reject })
-      if (!this.#running) void this.#run()
+    if (!this.#logs.some((l) => l.hasPending)) {
+      // everything appended is written: durable once the batches in flight are
+      if (this.#inFlight === 0) return Promise.resolve()
+      return this.#tail.then(() => {
+        if (this.#failure !== undefined) throw this.#failure
+      })
+    }
+    const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }))
+    this.#schedule()
+    return p
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= MAX_SYNCS) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#start()
     })
   }
 
-  async #run(): Promise<void> {
-    this.#running = true
-    while (this.#waiters.length > 0) {
-      const waiters = this.#waiters
-      this.#waiters = []
-      try {
-        await Promise.all(this.#logs.map((l) => l.flush()))
-        for (const w of waiters) w.resolve()
-      } catch (e) {
-        this.#failure ??= new StoreLogError('writing the store log failed', { cause: e })
-        for (const w of waiters) w.reject(this.#failure)
-        for (const w of this.#waiters) w.reject(this.#failure)
-        this.#waiters = []
-      }
+  #fail(e: unknown): void {
+    this.#failure ??= new StoreLogError('writing the store log failed', { cause: e })
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w.reject(this.#failure)
+  }
+
+  #start(): void {
+    if (this.#waiters.length === 0) return
+    const waiters = this.#waiters
+    this.#waiters = []
+    const prev = this.#tail
+    let synced: Promise<unknown>
+    try {
+      const written = this.#logs.filter((l) => l.writePending())
+      synced = Promise.all(written.map((l) => l.sync()))
+    } catch (e) {
+      synced = Promise.reject(e)
     }
-    this.#running = false
+    this.#inFlight++
+    // the batch leaves flight before its waiters run, so one of them may find the logs idle (compaction)
+    const settle = (): void => {
+      this.#inFlight--
+      if (this.#waiters.length > 0) this.#schedule()
+    }
+    this.#tail = synced
+      .then(() => prev)
+      .then(() => {
+        if (this.#failure !== undefined) throw this.#failure
+        settle()
+        for (const w of waiters) w.resolve()
+      })
+      .catch((e: unknown) => {
+        settle()
+        this.#fail(e)
+        for (const w of waiters) w.reject(this.#failure)
+      })
   }
 }
