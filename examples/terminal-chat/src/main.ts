@@ -23,12 +23,11 @@ import {
 } from '@simplex-ts/chat-protocol'
 import { isSimplexError } from '@simplex-ts/core'
 import { parseSmpServer } from '@simplex-ts/smp'
-import type { RunningServer } from '@simplex-ts/smp-server'
+import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
 import { nodeConnect } from '@simplex-ts/smp/node'
 import type { Storage } from '@simplex-ts/storage'
 import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
 import { type Command, ParseError, parseCommand } from './commands'
-import { relayDirOf, startEmbeddedRelay } from './relay'
 import { type Styler, colorsWanted, createStyler } from './style'
 import {
   contactUpdatedLines,

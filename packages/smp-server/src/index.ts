@@ -52,6 +52,7 @@ export {
   type RunningServer,
   startServer,
 } from './server'
+export { relayDirOf, startEmbeddedRelay } from './embedded'
 export {
   CONFIG_FILE,
   type ServerConfig,

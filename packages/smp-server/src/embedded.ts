@@ -1,23 +1,16 @@
 /**
- * The embedded relay used when no `--server` is given: our SMP relay on
+ * An embedded relay for apps and examples that run without a `--server`: our SMP relay on
  * 127.0.0.1, with its identity, queues and messages kept in a folder beside the
- * store (`<store>.relay/`), so the bot's address and every connection stay
+ * store (`<store>.relay/`), so addresses and every connection stay
  * valid across restarts. The folder is an ordinary relay store folder
  * (`pnpm smp-server start --store-dir <store>.relay` serves it too).
  *
- * @see ../../../shared/spec/transport.md §3
+ * @see ../shared/spec/transport.md §3
  */
 import * as fs from 'node:fs'
-import {
-  CONFIG_FILE,
-  DEFAULT_PORT,
-  PortInUseError,
-  type RunningServer,
-  type ServerConfig,
-  formatConfig,
-  parseConfig,
-  startServer,
-} from '@simplex-ts/smp-server'
+import { CONFIG_FILE, type ServerConfig, formatConfig, parseConfig } from './config'
+import { PortInUseError } from './errors'
+import { DEFAULT_PORT, type RunningServer, startServer } from './server'
 import {
   generateServerCredentials,
   loadServerCredentials,
