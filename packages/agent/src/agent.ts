@@ -8,6 +8,7 @@
  * @see ../shared/spec/agent.md §8, §9, §10, §12
  */
 import {
+  EventHub,
   type CryptoProvider,
   type SignAlg,
   type VersionRange,
@@ -61,7 +62,7 @@ import {
   ConnNotAvailableError,
   ConnNotFoundError,
 } from './errors'
-import { type AgentEvent, type AgentEventType, EventHub } from './events'
+import type { AgentEvent, AgentEventType } from './events'
 import {
   type AgentMessage,
   type AMessage,

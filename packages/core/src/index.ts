@@ -18,6 +18,7 @@ export {
   CryptoSignatureError,
 } from './errors'
 export { pad, unpad } from './pad'
+export { EventHub } from './events'
 
 // --- codec ---
 export {

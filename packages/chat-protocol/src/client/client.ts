@@ -24,7 +24,7 @@ import {
   formatConnectionRequest,
   parseConnectionRequest,
 } from '@simplex-ts/agent'
-import { type CryptoProvider, defaultCrypto, equalBytes, latin1, utf8 } from '@simplex-ts/core'
+import { type CryptoProvider, EventHub, defaultCrypto, equalBytes, latin1, utf8 } from '@simplex-ts/core'
 import type { Storage, Tx } from '@simplex-ts/storage'
 import type { Profile } from '../contact'
 import type { QuotedMsg } from '../container'
@@ -52,7 +52,6 @@ import {
   UserContactLinkNotFoundError,
   UserNotFoundError,
 } from './errors'
-import { EventHub } from './hub'
 import { randomIncognitoProfile } from './incognito'
 import * as store from './store'
 import type {

@@ -14,6 +14,7 @@
  * @see ../shared/spec/transport.md §8, §10
  */
 import {
+  EventHub,
   type CryptoProvider,
   type KeyPair,
   type SignAlg,
@@ -38,7 +39,7 @@ import {
   SmpResponseTimeoutError,
   SmpUnexpectedResponseError,
 } from './errors'
-import { EventHub, type SmpClientEvent } from './events'
+import type { SmpClientEvent } from './events'
 import type { NotifierCredentials, QueueNotifier, RecipientCredentials, SmpQueue } from './queue'
 
 /** The reference client's per-command response timeout (5 s). */

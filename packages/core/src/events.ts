@@ -1,23 +1,28 @@
 /**
- * Fan-out of a client's events to `on(type, fn)` listeners and to async
- * iterators, each iterator buffering from its creation until it is read.
+ * One typed event stream per long-lived object: `on(type, fn)` listeners and
+ * any number of async iterators, each iterator buffering from its creation
+ * until it is read. Shared by the SMP client, the agent and the chat client.
  */
 
 type Listener<E> = (event: E) => void
 
-/** An event fan-out; a listener that throws never breaks the emitter. */
+/**
+ * Fan-out of events to listeners and to async iterators. A listener that
+ * throws never breaks the emitter (the error is rethrown in a microtask).
+ */
 export class EventHub<E extends { readonly type: string }> {
   readonly #listeners = new Set<Listener<E>>()
   readonly #enders = new Set<() => void>()
   #ended = false
 
-  /** Deliver to every listener and iterator. */
+  /** Deliver one event to every listener and iterator (nothing after {@link EventHub.end}). */
   emit(event: E): void {
     if (this.#ended) return
     for (const l of [...this.#listeners]) {
       try {
         l(event)
       } catch (e) {
+        // a listener's bug must not break the emitter's processing loop
         queueMicrotask(() => {
           throw e
         })
@@ -25,7 +30,7 @@ export class EventHub<E extends { readonly type: string }> {
     }
   }
 
-  /** Listen to one event type; returns the function that stops it. */
+  /** Call `fn` for every event of `type`; returns the function that stops it. */
   on<T extends E['type']>(type: T, fn: (event: Extract<E, { type: T }>) => void): () => void {
     const l: Listener<E> = (e) => {
       if (e.type === type) fn(e as Extract<E, { type: T }>)
@@ -34,13 +39,19 @@ export class EventHub<E extends { readonly type: string }> {
     return () => this.#listeners.delete(l)
   }
 
-  /** An iterator over every event from now on; ends on {@link EventHub.end} or when `signal` aborts. */
+  /** Call `fn` for every event; returns the function that stops it. */
+  onAny(fn: (event: E) => void): () => void {
+    this.#listeners.add(fn)
+    return () => this.#listeners.delete(fn)
+  }
+
+  /** An iterator over every event from now on; it ends on {@link EventHub.end}, on `return()`, or when `signal` aborts. */
   iterate(signal?: AbortSignal): AsyncIterableIterator<E> {
     const buffer: E[] = []
     let wake: ((r: IteratorResult<E, undefined>) => void) | undefined
     let done = this.#ended
     const listener: Listener<E> = (e) => {
-      if (wake !== undefined) {
+      if (wake) {
         const w = wake
         wake = undefined
         w({ value: e, done: false })
@@ -51,7 +62,7 @@ export class EventHub<E extends { readonly type: string }> {
       this.#listeners.delete(listener)
       this.#enders.delete(finish)
       signal?.removeEventListener('abort', finish)
-      if (wake !== undefined) {
+      if (wake) {
         const w = wake
         wake = undefined
         w({ value: undefined, done: true })
@@ -82,7 +93,7 @@ export class EventHub<E extends { readonly type: string }> {
     return it
   }
 
-  /** End every iterator and drop every listener. */
+  /** End every iterator (after its buffered events) and drop every listener. Idempotent. */
   end(): void {
     if (this.#ended) return
     this.#ended = true
