@@ -161,13 +161,13 @@ export interface XGrpMemInfo {
   readonly params: { readonly memberId: MemberId; readonly profile: Profile }
 }
 
-/** `x.grp.mem.con`: defined, not implemented by v3.1. */
+/** `x.grp.mem.con`: in the v3.1 protocol and codec (encoded and decoded here), though the v3.1 app never sends it. */
 export interface XGrpMemCon {
   readonly event: 'x.grp.mem.con'
   readonly params: { readonly memberId: MemberId }
 }
 
-/** `x.grp.mem.con.all`: defined, not implemented by v3.1. */
+/** `x.grp.mem.con.all`: in the v3.1 protocol and codec (encoded and decoded here), though the v3.1 app never sends it. */
 export interface XGrpMemConAll {
   readonly event: 'x.grp.mem.con.all'
   readonly params: { readonly memberId: MemberId }
