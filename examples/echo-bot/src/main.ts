@@ -12,12 +12,11 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { parseArgs } from 'node:util'
 import { formatConnectionRequest, parseConnectionRequest } from '@simplex-ts/agent'
 import { type Bot, createBot } from '@simplex-ts/chat-protocol'
 import { isSimplexError } from '@simplex-ts/core'
+import { type Args, UsageError, parseExampleArgs } from '@simplex-ts/example-common'
 import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
-import { parseSmpServer } from '@simplex-ts/smp'
 import { nodeConnect } from '@simplex-ts/smp/node'
 import type { Storage } from '@simplex-ts/storage'
 import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
@@ -26,63 +25,6 @@ import { renderUnicodeCompact } from 'uqr'
 const USAGE =
   'usage: pnpm echo-bot --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <name>] [--relay-port <port>]'
 const WELCOME = 'Hello! I am an echo bot: send me any text and I will send it back.'
-
-class UsageError extends Error {}
-
-interface Args {
-  readonly store: string
-  readonly servers: string[]
-  readonly name: string | undefined
-  readonly relayPort: number | undefined
-}
-
-function args(argv: string[]): Args {
-  let values: { store?: string; server?: string[]; name?: string; 'relay-port'?: string; help?: boolean }
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      options: {
-        store: { type: 'string' },
-        server: { type: 'string', multiple: true },
-        name: { type: 'string' },
-        'relay-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }))
-  } catch (e) {
-    throw new UsageError((e as Error).message)
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`)
-    process.exit(0)
-  }
-  if (values.store === undefined || values.store === '') throw new UsageError('missing --store <file>')
-  if (values.name !== undefined && (values.name === '' || /\s/.test(values.name))) {
-    throw new UsageError(
-      `--name: a display name is one word without spaces, got ${JSON.stringify(values.name)}`,
-    )
-  }
-  for (const s of values.server ?? []) {
-    try {
-      parseSmpServer(s)
-    } catch (e) {
-      throw new UsageError(
-        `--server: expected smp://<key hash>@<host>[:<port>], got ${JSON.stringify(s)} (${(e as Error).message})`,
-      )
-    }
-  }
-  // pnpm runs scripts from the repository root; a relative path means the caller's folder
-  const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
-  const portText = values['relay-port']
-  const relayPort = portText === undefined ? undefined : Number(portText)
-  if (relayPort !== undefined && !(/^[0-9]{1,5}$/.test(portText ?? '') && relayPort <= 65535)) {
-    throw new UsageError(
-      `--relay-port: expected a port number (0 = any free port), got ${JSON.stringify(portText)}`,
-    )
-  }
-  return { store, servers: values.server ?? [], name: values.name, relayPort }
-}
 
 /** The link in the `simplex:` scheme (the client writes `https://simplex.chat/…`; both denote the same address). */
 function simplexLink(link: string): string {
@@ -116,7 +58,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0))
   let parsed: Args
   try {
-    parsed = args(process.argv.slice(2))
+    parsed = parseExampleArgs(process.argv.slice(2), USAGE)
   } catch (e) {
     process.stderr.write(`echo-bot: ${describe(e)}\n`)
     process.exit(2)

@@ -12,7 +12,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as readline from 'node:readline'
-import { parseArgs } from 'node:util'
 import {
   type ChatClient,
   type ChatClientEvent,
@@ -22,7 +21,7 @@ import {
   createChatClient,
 } from '@simplex-ts/chat-protocol'
 import { isSimplexError } from '@simplex-ts/core'
-import { parseSmpServer } from '@simplex-ts/smp'
+import { type Args, parseExampleArgs } from '@simplex-ts/example-common'
 import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
 import { nodeConnect } from '@simplex-ts/smp/node'
 import type { Storage } from '@simplex-ts/storage'
@@ -45,65 +44,8 @@ const USAGE =
   'usage: pnpm terminal-chat --store <file> [--server smp://<key hash>@<host>[:<port>]]… [--name <display name>] [--relay-port <port>]'
 const VERSION = 'simplex-ts terminal-chat 0.0.0 (SimpleX Chat protocol v3.1, agent v1-2, SMP v1-4)'
 
-class UsageError extends Error {}
-
 /** A refused command with the line to show. */
 class CommandError extends Error {}
-
-interface Args {
-  readonly store: string
-  readonly servers: string[]
-  readonly name: string | undefined
-  readonly relayPort: number | undefined
-}
-
-function args(argv: string[]): Args {
-  let values: { store?: string; server?: string[]; name?: string; 'relay-port'?: string; help?: boolean }
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      options: {
-        store: { type: 'string' },
-        server: { type: 'string', multiple: true },
-        name: { type: 'string' },
-        'relay-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }))
-  } catch (e) {
-    throw new UsageError((e as Error).message)
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`)
-    process.exit(0)
-  }
-  if (values.store === undefined || values.store === '') throw new UsageError('missing --store <file>')
-  if (values.name !== undefined && (values.name === '' || /\s/.test(values.name))) {
-    throw new UsageError(
-      `--name: a display name is one word without spaces, got ${JSON.stringify(values.name)}`,
-    )
-  }
-  for (const s of values.server ?? []) {
-    try {
-      parseSmpServer(s)
-    } catch (e) {
-      throw new UsageError(
-        `--server: expected smp://<key hash>@<host>[:<port>], got ${JSON.stringify(s)} (${(e as Error).message})`,
-      )
-    }
-  }
-  // pnpm runs scripts from the repository root; a relative path means the caller's folder
-  const store = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.store)
-  const portText = values['relay-port']
-  const relayPort = portText === undefined ? undefined : Number(portText)
-  if (relayPort !== undefined && !(/^[0-9]{1,5}$/.test(portText ?? '') && relayPort <= 65535)) {
-    throw new UsageError(
-      `--relay-port: expected a port number (0 = any free port), got ${JSON.stringify(portText)}`,
-    )
-  }
-  return { store, servers: values.server ?? [], name: values.name, relayPort }
-}
 
 /**
  * The screen: prints lines above the input line (redrawing what is being typed), asks questions,
@@ -552,7 +494,7 @@ async function askProfile(screen: Screen): Promise<{ displayName: string; fullNa
 async function main(): Promise<void> {
   let parsed: Args
   try {
-    parsed = args(process.argv.slice(2))
+    parsed = parseExampleArgs(process.argv.slice(2), USAGE)
   } catch (e) {
     process.stderr.write(`terminal-chat: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`)
     process.exit(2)
