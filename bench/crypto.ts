@@ -96,7 +96,7 @@ const CASES: readonly Case[] = [
     },
   },
   {
-    name: 'crypto_box 16 KB (cbEncrypt; noble in both)',
+    name: 'crypto_box 16 KB (cbEncrypt; native = libsodium wasm)',
     setup: (p) => {
       const secret = p.randomBytes(32)
       const nonce = p.randomBytes(24)

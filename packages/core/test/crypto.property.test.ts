@@ -189,3 +189,39 @@ describe.each([nativeCrypto, nobleCrypto])('decryption of arbitrary packets with
     )
   })
 })
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+describe('native secretbox (libsodium wasm) against noble', () => {
+  it('runs on libsodium here', () => {
+    expect(nativeCrypto.name).toBe('native')
+  })
+
+  it('seals and opens the same bytes as noble, across scratch growth', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.integer({ min: 0, max: 255 }),
+        (key, nonce, length, fill) => {
+          const msg = new Uint8Array(length).fill(fill)
+          if (length > 0) msg[length - 1] = length & 0xff
+          const box = nativeCrypto.secretbox(key, nonce, msg)
+          // (a byte loop: deep equality of 300 KB arrays is far too slow for a property)
+          expect(sameBytes(box, nobleCrypto.secretbox(key, nonce, msg))).toBe(true)
+          expect(sameBytes(nobleCrypto.secretboxOpen(key, nonce, box), msg)).toBe(true)
+          expect(sameBytes(nativeCrypto.secretboxOpen(key, nonce, box), msg)).toBe(true)
+          const bad = box.slice()
+          bad[(fill * 7919) % bad.length]! ^= 1 << (fill % 8)
+          expect(() => nativeCrypto.secretboxOpen(key, nonce, bad)).toThrow(CBDecryptError)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})

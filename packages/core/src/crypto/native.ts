@@ -1,6 +1,8 @@
 /**
- * The Node provider: `node:crypto` (OpenSSL) for every primitive Node has,
- * the shared noble code for XSalsa20-Poly1305 / HSalsa20, which it lacks.
+ * The Node provider: `node:crypto` (OpenSSL) for every primitive Node has;
+ * for XSalsa20-Poly1305, which OpenSSL lacks, libsodium's WebAssembly build
+ * (the shared noble code when WebAssembly is unavailable), and the noble
+ * HSalsa20 (once per queue secret, so not worth a call into wasm).
  *
  * Node-only: reachable through `@simplex-ts/core/native` and, on Node, the
  * `#default-crypto` import behind `defaultCrypto()`; never from a browser bundle.
@@ -41,6 +43,10 @@ import {
   checkSignAlg,
 } from './params'
 import type { AesGcmSealed, CryptoProvider, DhAlg, KeyAlg, KeyPair, SignAlg } from './provider'
+import { loadSodiumSecretbox } from './sodium'
+
+/** libsodium's secretbox, loaded once with this module (about 30 ms); `undefined` without WebAssembly. */
+const sodium = await loadSodiumSecretbox()
 
 // Node's hkdfSync refuses info longer than this; longer info takes the HMAC path.
 const NODE_HKDF_MAX_INFO = 1024
@@ -130,9 +136,9 @@ function hkdfHmac(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: n
   return out
 }
 
-/** The Node provider: OpenSSL through `node:crypto`, noble for XSalsa20-Poly1305. */
+/** The Node provider: OpenSSL through `node:crypto`, libsodium (wasm) for XSalsa20-Poly1305. */
 export const nativeCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
-  name: 'native',
+  name: sodium === undefined ? 'native (noble secretbox)' : 'native',
 
   randomBytes,
 
@@ -224,8 +230,8 @@ export const nativeCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
   },
 
   cryptoBoxBeforeNm,
-  secretbox,
-  secretboxOpen,
+  secretbox: sodium?.secretbox ?? secretbox,
+  secretboxOpen: sodium?.secretboxOpen ?? secretboxOpen,
 
   constantTimeEqual(a, b) {
     return a.length === b.length && timingSafeEqual(a, b)
