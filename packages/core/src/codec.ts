@@ -162,7 +162,8 @@ export class Encoder {
 
   /** The bytes written so far (a copy; the encoder may be reused). */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len)
+    // a full buffer is handed over as is (a later write reallocates, so it is never changed)
+    return this.#len === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#len)
   }
 }
 

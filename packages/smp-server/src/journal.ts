@@ -18,21 +18,6 @@ export type Durability =
   /** `write(2)` before the commit resolves: survives the process being killed (SIGKILL), not power loss. */
   | 'write'
 
-function writeAll(fd: number, data: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let off = 0
-    const step = (): void => {
-      fs.write(fd, data, off, data.length - off, null, (err, n) => {
-        if (err) return reject(err)
-        off += n
-        if (off < data.length) step()
-        else resolve()
-      })
-    }
-    step()
-  })
-}
-
 function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())))
 }
@@ -161,18 +146,7 @@ export class AppendLog {
     return datasync(fd)
   }
 
-  /** Write the buffered lines and sync them (per the durability setting). */
-  async flush(): Promise<void> {
-    const fd = this.#fd
-    if (this.#pending.length === 0 || fd === undefined) return
-    const lines = this.#pending
-    this.#pending = []
-    const data = Buffer.from(`${lines.join('\n')}\n`, 'latin1')
-    await writeAll(fd, data)
-    if (this.#durability === 'fsync') await datasync(fd)
-  }
-
-  /** Close the file (buffered lines not flushed are lost: call {@link flush} first). */
+  /** Close the file (lines not yet written by a commit are lost: commit first). */
   close(): void {
     if (this.#fd !== undefined) fs.closeSync(this.#fd)
     this.#fd = undefined
@@ -184,24 +158,35 @@ interface Waiter {
   reject(e: unknown): void
 }
 
+/**
+ * What a commit waits for: `'durable'` (written and synced per the log's
+ * durability) or `'written'` (handed to the OS with `write(2)`: survives the
+ * process being killed, and is synced by the next durable commit).
+ */
+export type CommitLevel = 'durable' | 'written'
+
 /** Syncs that may be in flight at once: a new batch need not wait for the previous one's `fdatasync`. */
 const MAX_SYNCS = 2
 
 /**
- * Group commit over a set of logs (see the module comment). At most one batch
- * starts per event-loop turn: every line appended during the turn is written
- * (synchronously, in order) and one `fdatasync` per log covers them. A batch
- * may start while the previous batch's sync is still running (up to
- * {@link MAX_SYNCS}): its sync covers everything written before it began, and
- * it reports success only after the previous batch did, so a failed sync is
- * never hidden by a later one that succeeded.
+ * Group commit over a set of logs (see the module comment). At most one pass
+ * runs per event-loop turn: every line appended during the turn is written
+ * (synchronously, in order), the `'written'` waiters resolve, and one
+ * `fdatasync` per written log covers the `'durable'` waiters. Writes never
+ * wait for syncs; a sync may start while the previous one is still running
+ * (up to {@link MAX_SYNCS}): it covers everything written before it began, and
+ * reports success only after the previous one did, so a failed sync is never
+ * hidden by a later one that succeeded.
  */
 export class GroupCommit {
   readonly #logs: readonly AppendLog[]
-  #waiters: Waiter[] = []
+  #durable: Waiter[] = []
+  #written: Waiter[] = []
   #scheduled = false
   #inFlight = 0
-  /** Settles (never rejects) once the latest started batch settled. */
+  /** Logs written since the last sync started. */
+  readonly #unsynced = new Set<AppendLog>()
+  /** Settles (never rejects) once the latest started sync settled. */
   #tail: Promise<void> = Promise.resolve()
   #failure: StoreLogError | undefined
 
@@ -221,56 +206,77 @@ export class GroupCommit {
   }
 
   /**
-   * Resolve when every line appended so far is durable.
+   * Resolve when every line appended so far is written (`'written'`) or
+   * durable (`'durable'`, the default).
    * @throws StoreLogError (rejection) when writing or syncing failed
    */
-  commit(): Promise<void> {
+  commit(level: CommitLevel = 'durable'): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     if (!this.#logs.some((l) => l.hasPending)) {
-      // everything appended is written: durable once the batches in flight are
-      if (this.#inFlight === 0) return Promise.resolve()
-      return this.#tail.then(() => {
-        if (this.#failure !== undefined) throw this.#failure
-      })
+      if (level === 'written') return Promise.resolve()
+      if (this.#unsynced.size === 0) {
+        // everything appended is written and covered by a sync: durable once the syncs in flight are
+        if (this.#inFlight === 0) return Promise.resolve()
+        return this.#tail.then(() => {
+          if (this.#failure !== undefined) throw this.#failure
+        })
+      }
     }
-    const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }))
+    const p = new Promise<void>((resolve, reject) =>
+      (level === 'written' ? this.#written : this.#durable).push({ resolve, reject }),
+    )
     this.#schedule()
     return p
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= MAX_SYNCS) return
+    if (this.#scheduled) return
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
-      this.#start()
+      this.#pass()
     })
   }
 
   #fail(e: unknown): void {
     this.#failure ??= new StoreLogError('writing the store log failed', { cause: e })
-    const waiters = this.#waiters
-    this.#waiters = []
+    const waiters = [...this.#written, ...this.#durable]
+    this.#written = []
+    this.#durable = []
     for (const w of waiters) w.reject(this.#failure)
   }
 
-  #start(): void {
-    if (this.#waiters.length === 0) return
-    const waiters = this.#waiters
-    this.#waiters = []
+  #pass(): void {
+    if (this.#failure !== undefined) return
+    try {
+      for (const l of this.#logs) if (l.writePending()) this.#unsynced.add(l)
+    } catch (e) {
+      this.#fail(e)
+      return
+    }
+    const written = this.#written
+    this.#written = []
+    for (const w of written) w.resolve()
+    if (this.#durable.length > 0 && this.#inFlight < MAX_SYNCS) this.#startSync()
+  }
+
+  #startSync(): void {
+    const waiters = this.#durable
+    this.#durable = []
+    const logs = [...this.#unsynced]
+    this.#unsynced.clear()
     const prev = this.#tail
     let synced: Promise<unknown>
     try {
-      const written = this.#logs.filter((l) => l.writePending())
-      synced = Promise.all(written.map((l) => l.sync()))
+      synced = Promise.all(logs.map((l) => l.sync()))
     } catch (e) {
       synced = Promise.reject(e)
     }
     this.#inFlight++
-    // the batch leaves flight before its waiters run, so one of them may find the logs idle (compaction)
+    // the sync leaves flight before its waiters run, so one of them may find the logs idle (compaction)
     const settle = (): void => {
       this.#inFlight--
-      if (this.#waiters.length > 0) this.#schedule()
+      if (this.#durable.length > 0) this.#schedule()
     }
     this.#tail = synced
       .then(() => prev)

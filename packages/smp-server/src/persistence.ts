@@ -4,9 +4,12 @@
  * live queues and un-ACKed messages rewritten) on open and on close.
  *
  * Every state change the relay answers positively is appended to a log
- * before the answer is sent and committed with {@link ServerStore.commit}, so
- * a relay killed at any moment restarts with every message it answered `OK`
- * to and without any message whose `ACK` it confirmed.
+ * before the answer is sent and committed ({@link ServerStore.commitUpTo}):
+ * synced, except deletions by `ACK`, which are written to the OS but synced
+ * with the next batch. So a relay killed at any moment restarts with every
+ * message it answered `OK` to and without any message whose `ACK` it
+ * confirmed; after a power loss it may redeliver a message ACKed in the last
+ * few milliseconds, never lose one it accepted.
  *
  * @see ../shared/spec/smp.md §13
  */
@@ -139,6 +142,12 @@ export class ServerStore {
   #commit: GroupCommit | undefined
   #closed = false
   #appended = 0
+  /** {@link appended} right after the last record that must be synced before it is answered. */
+  #durableMark = 0
+  /** {@link appended} covered by the last completed durable commit. */
+  #syncedMark = 0
+  /** The {@link appended} mark of each message logged since open (restored ones are synced: mark 0). */
+  readonly #messageMarks = new WeakMap<Message, number>()
   readonly #compactThreshold: number
   #compactedBytes = 0
   #compactions = 0
@@ -305,7 +314,7 @@ export class ServerStore {
     if (this.#closed) throw new StoreClosedError('store is closed')
     if (this.#storeLog === undefined) return
     this.#storeLog.append(encodeStoreLogRecord(r))
-    this.#appended++
+    this.#durableMark = ++this.#appended
   }
 
   /**
@@ -317,11 +326,25 @@ export class ServerStore {
     if (this.#msgLog === undefined) return
     this.#msgLog.append(encodeMsgLogRecord(r))
     this.#appended++
+    // a deletion by ACK need only be written before its answer: see commitUpTo
+    if (r.type !== 'ACK') this.#durableMark = this.#appended
+    if (r.type === 'MSG') this.#messageMarks.set(r.msg, this.#appended)
   }
 
   /** Count of records appended since open: a caller compares it before and after a command to know whether to commit. */
   get appended(): number {
     return this.#appended
+  }
+
+  /** {@link appended} right after the last record (other than a deletion by `ACK`) that must be durable before its answer. */
+  get durableMark(): number {
+    return this.#durableMark
+  }
+
+  /** The {@link appended} mark a delivery of `msg` must see durable (0 when it already is, or is not logged). */
+  messageMark(msg: Message): number {
+    const m = this.#messageMarks.get(msg)
+    return m === undefined || m <= this.#syncedMark ? 0 : m
   }
 
   /** Append a stored message (shorthand for {@link logMsg}). */
@@ -335,7 +358,25 @@ export class ServerStore {
    */
   commit(): Promise<void> {
     if (this.#commit === undefined) return Promise.resolve()
-    return this.#commit.commit().then(() => this.#maybeCompact())
+    const mark = this.#appended
+    return this.#commit.commit('durable').then(() => {
+      if (mark > this.#syncedMark) this.#syncedMark = mark
+      this.#maybeCompact()
+    })
+  }
+
+  /**
+   * Resolve once the records appended up to `mark` are durable and every later
+   * one is at least written: what an answer needs. Deletions by `ACK` are thus
+   * answered once written (a killed process keeps them; after a power loss the
+   * relay may redeliver such a message, which the recipient's agent drops as
+   * a duplicate), so the next message is not held back by an `fdatasync`.
+   * @throws StoreLogError (rejection) when the disk write failed
+   */
+  commitUpTo(mark: number): Promise<void> {
+    if (this.#commit === undefined) return Promise.resolve()
+    if (mark > this.#syncedMark) return this.commit()
+    return this.#commit.commit('written').then(() => this.#maybeCompact())
   }
 
   /**

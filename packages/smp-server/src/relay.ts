@@ -3,9 +3,10 @@
  * handshake succeeded. Per received block it parses the transmissions
  * (v4 batches), checks credentials and signatures (the same work whether or
  * not the queue exists), runs the commands on the {@link Broker}, waits for
- * the group commit of whatever they logged, and answers with one block where
- * the version allows (v4), in the reference's order: failed transmissions
- * first, then the answers with `MSG` moved to the front.
+ * the group commit of whatever they logged (see `ServerStore.commitUpTo` and
+ * {@link Lane}), and answers with one block per lane where the version allows
+ * (v4), in the reference's order: failed transmissions first, then the
+ * answers with `MSG` moved to the front.
  *
  * @see ../shared/spec/smp.md §3–§6, §8, §10–11; ../shared/spec/transport.md §8
  */
@@ -62,12 +63,25 @@ interface Outgoing {
   readonly command: Response
 }
 
+/**
+ * The two answer lanes of a connection, each in order: `'written'` for answers
+ * that wait only for the disk write of what they logged (an `ACK` and the next
+ * message, `SUB`, errors…), `'durable'` for answers that wait for an
+ * `fdatasync` (a `SEND`'s `OK`, a new queue, a message whose `SEND` is not
+ * yet synced, and pushed events). Answers to different commands may overtake
+ * each other across lanes, so the next message is never held back by the
+ * sync of a `SEND` that came in the same block.
+ */
+type Lane = 0 | 1
+const WRITTEN: Lane = 0
+const DURABLE: Lane = 1
+
 /** One client connection served by the relay. */
 class Connection {
   readonly transport: Transport
   readonly version: SmpVersion
   session!: BrokerSession
-  #chain: Promise<void> = Promise.resolve()
+  readonly #chains: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()]
   #pending = 0
   #drained: (() => void) | undefined
   #failed = false
@@ -83,11 +97,16 @@ class Connection {
     return this.#pending
   }
 
-  /** Queue transmissions to send once `ready` resolves, after everything queued before. */
-  send(items: readonly Outgoing[], ready: Promise<void> | undefined, onFail: (e: unknown) => void): void {
+  /** Queue transmissions to send once `ready` resolves, after everything queued before in `lane`. */
+  send(
+    items: readonly Outgoing[],
+    ready: Promise<void> | undefined,
+    onFail: (e: unknown) => void,
+    lane: Lane = DURABLE,
+  ): void {
     if (items.length === 0 && ready === undefined) return
     this.#pending++
-    this.#chain = this.#chain
+    this.#chains[lane] = this.#chains[lane]
       .then(async () => {
         if (ready !== undefined) await ready
         if (this.#failed || this.transport.isClosed || items.length === 0) return
@@ -121,9 +140,12 @@ class Connection {
 
   /** Resolves when everything queued so far has been sent (or failed). */
   flushed(): Promise<void> {
-    return this.#chain
+    return Promise.all(this.#chains).then(() => {})
   }
 }
+
+const PADDED_SCRATCH = new Uint8Array(RCV_BODY_PADDED_LENGTH)
+const PADDED_SCRATCH_V1 = new Uint8Array(RCV_BODY_PADDED_LENGTH_V1)
 
 /** The `crypto_box` key (HSalsa20 of the DH secret) per queue secret: derived once, dying with the queue. */
 const boxKeys = new WeakMap<Uint8Array, Uint8Array>()
@@ -142,9 +164,8 @@ function encryptMessage(crypto: CryptoProvider, q: QueueRec, m: Message, version
   const msgFlags = { notification: m.notify }
   const meta =
     version < SMP_VERSION_ENCRYPTED_META ? EMPTY : encodeRcvMsgBody({ msgTs: m.ts, msgFlags, body: EMPTY })
-  const padded = new Uint8Array(
-    version < SMP_VERSION_ENCRYPTED_META ? RCV_BODY_PADDED_LENGTH_V1 : RCV_BODY_PADDED_LENGTH,
-  )
+  // the padded body is scratch: secretbox copies its input
+  const padded = version < SMP_VERSION_ENCRYPTED_META ? PADDED_SCRATCH_V1 : PADDED_SCRATCH
   const len = meta.length + m.body.length
   // pad(): u16 length, content, '#' fill
   padded[0] = len >>> 8
@@ -249,9 +270,11 @@ export class Relay {
   #receiveBlock(c: Connection, items: readonly (Uint8Array | Error)[], fail: (e: unknown) => void): void {
     const store = this.broker.store
     const before = store.appended
+    // answers by lane (see Lane); each lane's answers wait for the records up to its mark to be durable
     const failed: Outgoing[] = []
-    const answers: Outgoing[] = []
-    let delivers = false
+    const written: Outgoing[] = []
+    const durable: Outgoing[] = []
+    let mark = 0
     const ctx = { sessionId: c.transport.sessionId, version: c.version }
     for (const item of items) {
       if (item instanceof Error) {
@@ -260,7 +283,11 @@ export class Relay {
       }
       const t = parseCommandTransmission(item, ctx)
       if (!t.ok) {
-        failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: t.error.code } })
+        written.push({
+          corrId: t.corrId,
+          entityId: t.entityId,
+          command: { type: 'ERR', error: t.error.code },
+        })
         continue
       }
       const party = commandParty(t.command)
@@ -272,18 +299,23 @@ export class Relay {
         failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: 'AUTH' } })
         continue
       }
+      const durableBefore = store.durableMark
       const result = this.#execute(c, t, queue)
-      if (result.type === 'MSG') delivers = true
-      answers.push({ corrId: t.corrId, entityId: t.entityId, command: this.#response(result, c.version) })
+      // what this answer must see durable: what the command logged (but an ACK deletion), and a delivered message's SEND
+      let need = store.durableMark !== durableBefore ? store.durableMark : 0
+      if (result.type === 'MSG') need = Math.max(need, store.messageMark(result.msg))
+      const answer = { corrId: t.corrId, entityId: t.entityId, command: this.#response(result, c.version) }
+      if (need === 0) written.push(answer)
+      else {
+        durable.push(answer)
+        mark = Math.max(mark, need)
+      }
     }
-    // the reference's send thread puts MSG first within one batch of answers
-    const msgs = answers.filter((a) => a.command.type === 'MSG')
-    const out =
-      msgs.length === 0
-        ? [...failed, ...answers]
-        : [...failed, ...msgs, ...answers.filter((a) => a.command.type !== 'MSG')]
-    const ready = store.appended !== before || delivers ? store.commit() : undefined
-    c.send(out, ready, fail)
+    // the reference's order: failed transmissions first, then the answers with MSG moved to the front
+    const first = [...failed, ...msgFirst(written)]
+    if (first.length > 0)
+      c.send(first, store.appended !== before ? store.commitUpTo(0) : undefined, fail, WRITTEN)
+    if (durable.length > 0) c.send(msgFirst(durable), store.commitUpTo(mark), fail, DURABLE)
   }
 
   /**
@@ -451,9 +483,20 @@ export class Relay {
         break
     }
     // a pushed message leaves only once its SEND is durable, like every answer
-    const ready = ev.type === 'MSG' ? this.broker.store.commit() : undefined
-    c.send([out], ready, () => void c.transport.close())
+    const store = this.broker.store
+    const ready = ev.type === 'MSG' ? store.commitUpTo(store.messageMark(ev.msg)) : undefined
+    // END follows the written lane, behind the SUB answer it ends
+    c.send([out], ready, () => void c.transport.close(), ev.type === 'END' ? WRITTEN : DURABLE)
   }
+}
+
+/** The reference's send thread puts `MSG` first within one batch of answers. */
+function msgFirst(answers: Outgoing[]): Outgoing[] {
+  if (!answers.some((a) => a.command.type === 'MSG')) return answers
+  return [
+    ...answers.filter((a) => a.command.type === 'MSG'),
+    ...answers.filter((a) => a.command.type !== 'MSG'),
+  ]
 }
 
 /** Decoded keys by their stored DER array: a stable raw key array per queue key, dying with the queue. */

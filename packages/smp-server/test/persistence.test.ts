@@ -47,6 +47,41 @@ describe('ServerStore persistence', () => {
     await store.close()
   })
 
+  it('commitUpTo: a delivery waits for its SEND to be synced; an ACK deletion is only written first', async () => {
+    const dir = tmp()
+    const store = ServerStore.open({ ...files(dir), durability: 'fsync' })
+    const broker = new Broker(store, { crypto })
+    const q = newQueue(broker)
+    const s = broker.connect(() => {})
+    expect(broker.subscribe(s, q)).toEqual({ type: 'OK' })
+    // the SEND is pushed to the subscriber; the push must wait for this mark
+    const pushed: unknown[] = []
+    const s2 = broker.connect((ev) => pushed.push(ev))
+    expect(broker.subscribe(s2, q)).toEqual({ type: 'OK' })
+    broker.send(q, false, body('one'))
+    broker.send(q, false, body('two'))
+    const [ev] = pushed as { type: 'MSG'; msg: { msgId: Uint8Array } }[]
+    expect(ev?.type).toBe('MSG')
+    const msg = store.msgs.peekMsgQueue(q.recipientId)!.peek()!
+    expect(store.messageMark(msg)).toBe(store.appended - 1)
+    expect(store.durableMark).toBe(store.appended)
+    await store.commitUpTo(store.messageMark(msg))
+    expect(store.messageMark(msg)).toBe(0)
+    // the ACK deletion moves no durable mark, and its answer (the next message) waits only for the write
+    const durable = store.durableMark
+    const next = broker.acknowledge(s2, q, msg.msgId)
+    expect(next.type).toBe('MSG')
+    expect(store.durableMark).toBe(durable)
+    if (next.type === 'MSG') expect(store.messageMark(next.msg)).toBe(0)
+    await store.commitUpTo(0)
+    const log = fs.readFileSync(path.join(dir, 'smp-server-messages.log'), 'latin1')
+    expect(log.trimEnd().split('\n').at(-1)).toMatch(/^ACK /)
+    await store.close()
+    const again = ServerStore.open(files(dir))
+    expect(again.msgs.peekMsgQueue(q.recipientId)?.length).toBe(1)
+    await again.close()
+  })
+
   it('restores queues, keys, notifiers, status and un-ACKed messages without a clean close', async () => {
     const dir = tmp()
     const store = ServerStore.open(files(dir))

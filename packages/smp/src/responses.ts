@@ -110,8 +110,23 @@ const SP = 0x20
  * @throws VersionIncompatibleError when `version` is not 1–4.
  */
 export function encodeResponse(res: Response, version: SmpVersion): Uint8Array {
+  const e = new Encoder(responseCapacity(res))
+  writeResponse(e, res, version)
+  return e.finish()
+}
+
+/** An encoder capacity that holds `res` without growing (plus `extra` bytes). */
+export function responseCapacity(res: Response, extra = 0): number {
+  return (res.type === 'MSG' ? res.encBody.length + 64 : 128) + extra
+}
+
+/**
+ * Append the encoding of `res` to `e` (what {@link encodeResponse} returns), so
+ * a transmission can be written in one buffer.
+ * @throws EncodeError and VersionIncompatibleError as {@link encodeResponse}.
+ */
+export function writeResponse(e: Encoder, res: Response, version: SmpVersion): void {
   const v = checkSmpVersion(version)
-  const e = new Encoder(res.type === 'MSG' ? res.encBody.length + 64 : 128)
   e.ascii(res.type)
   switch (res.type) {
     case 'IDS':
@@ -146,7 +161,6 @@ export function encodeResponse(res: Response, version: SmpVersion): Uint8Array {
     case 'PONG':
       break
   }
-  return e.finish()
 }
 
 function isResponseTag(tag: string): tag is ResponseTag {

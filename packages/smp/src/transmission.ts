@@ -35,7 +35,7 @@ import {
   SmpSessionError,
 } from './errors'
 import { type PrivateSignKey, type PublicVerifyKey, signatureFromBytes } from './keys'
-import { type Response, decodeResponse, encodeResponse } from './responses'
+import { type Response, decodeResponse, responseCapacity, writeResponse } from './responses'
 import { SMP_VERSION_BATCH, type SmpVersion, checkSmpVersion } from './version'
 
 /** The addressing part of a transmission (`Transmission` without the command). */
@@ -176,7 +176,13 @@ export function encodeResponseTransmission(
   t: ResponseTransmission,
   version: SmpVersion,
 ): Uint8Array {
-  return encodeTransmission(undefined, encodeSigned(sessionId, t, encodeResponse(t.command, version)))
+  // one buffer for the whole transmission: an empty signature, then the signed part
+  const e = new Encoder(
+    responseCapacity(t.command, 4 + sessionId.length + t.corrId.length + t.entityId.length),
+  )
+  e.u8(0).str8(sessionId).str8(t.corrId).str8(t.entityId)
+  writeResponse(e, t.command, version)
+  return e.finish()
 }
 
 /**

@@ -84,10 +84,18 @@ export function frameTransmissions(
   let used = 1
   const flush = (): void => {
     if (items.length === 0) return
-    const e = new Encoder(used)
-    e.u8(items.length)
-    for (const i of items) e.large(transmissions[i]!)
-    blocks.push({ content: e.finish(), items })
+    // written in place (exactly `used` bytes): u8 count, then each item as u16 length ‖ bytes
+    const content = new Uint8Array(used)
+    content[0] = items.length
+    let at = 1
+    for (const i of items) {
+      const t = transmissions[i]!
+      content[at] = t.length >>> 8
+      content[at + 1] = t.length & 0xff
+      content.set(t, at + 2)
+      at += 2 + t.length
+    }
+    blocks.push({ content, items })
     items = []
     used = 1
   }
