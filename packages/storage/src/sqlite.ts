@@ -9,6 +9,16 @@
  * frames on the next open: the store is exactly at the previous commit.
  * SQLite compares BLOBs with `memcmp` then length and TEXT (UTF-8) the same way,
  * which is the key order of every adapter.
+ *
+ * Group commit: transactions called while another runs (or waits for the
+ * lock) share its SQLite transaction, each in a savepoint, and one `COMMIT`,
+ * so a burst of them costs one WAL sync instead of one each. Each still
+ * commits or fails as a whole on its own: a throwing callback is rolled back
+ * to its savepoint without touching the others, and every promise settles
+ * only after the shared `COMMIT` (if that fails, all of them reject). A
+ * member sees the writes of the members before it in its group; since they
+ * commit or fail together, nothing committed can depend on something that
+ * was not.
  */
 import Database from 'better-sqlite3'
 import {
@@ -163,6 +173,16 @@ class SqliteTx implements Tx {
   }
 }
 
+/** A queued write transaction. */
+interface Writer {
+  readonly fn: (tx: Tx) => unknown
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** Most transactions one group commit takes; the rest wait behind readers queued meanwhile. */
+const MAX_GROUP = 64
+
 class SqliteStore implements Storage {
   readonly kind = 'sqlite'
   readonly stGet: Stmt
@@ -171,6 +191,10 @@ class SqliteStore implements Storage {
   readonly stNamespaces: Stmt
   private readonly ranges = new Map<string, Stmt>()
   private readonly lock = new RwLock()
+  /** Transactions waiting for (or joining) the next group commit, in call order. */
+  private readonly writers: Writer[] = []
+  /** A group holds or waits for the lock: new transactions join it. */
+  private groupQueued = false
   private readers = 0
   private closed = false
   private closing: Promise<void> | undefined
@@ -216,32 +240,112 @@ class SqliteStore implements Storage {
 
   transaction<T>(fn: (tx: Tx) => Promise<T> | T): Promise<T> {
     if (this.closed) return Promise.reject(new StorageClosedError('sqlite store is closed'))
-    return this.lock.run('exclusive', async () => {
-      try {
-        this.db.exec('BEGIN IMMEDIATE')
-      } catch (e) {
-        throw wrap(e, 'BEGIN')
+    return new Promise<T>((resolve, reject) => {
+      this.writers.push({ fn, resolve: resolve as (v: unknown) => void, reject })
+      if (!this.groupQueued) {
+        this.groupQueued = true
+        void this.lock.run('exclusive', () => this.runGroup())
       }
-      const tx = new SqliteTx(this, true)
-      let result: T
+    })
+  }
+
+  /**
+   * Group commit: run the queued transactions one after another inside ONE SQLite transaction,
+   * each after the first in its own savepoint, and commit them together (one WAL sync). A callback
+   * that throws is rolled back to its savepoint alone; the others go on. Transactions queued while
+   * the group runs join it (up to {@link MAX_GROUP}). Every promise settles after the shared
+   * `COMMIT`: resolved if it succeeded, rejected with its error if it failed (then nothing of the
+   * group was written). Called with the exclusive lock held.
+   */
+  private async runGroup(): Promise<void> {
+    const done: { readonly w: Writer; readonly result: unknown }[] = []
+    let open = false
+    // The SQLite transaction is gone or must go (SQLite undid it after a disk-full or I/O error, or
+    // a savepoint could not be handled): the members that already finished lose their writes too.
+    const abort = (cause: unknown): void => {
+      open = false
       try {
-        result = await fn(tx)
+        this.rollback()
+      } catch {
+        // nothing more to undo
+      }
+      for (const d of done.splice(0))
+        d.w.reject(
+          new StorageBackendError('SQLite rolled back a transaction committed together with this one', {
+            cause,
+          }),
+        )
+    }
+    while (this.writers.length > 0 && done.length < MAX_GROUP && this.db.open) {
+      const w = this.writers.shift() as Writer
+      if (!open) {
+        try {
+          this.db.exec('BEGIN IMMEDIATE')
+        } catch (e) {
+          w.reject(wrap(e, 'BEGIN'))
+          continue
+        }
+        open = true
+      }
+      // the first member needs no savepoint: rolling it back is rolling back the transaction
+      const nested = done.length > 0
+      const tx = new SqliteTx(this, true)
+      let result: unknown
+      try {
+        if (nested) this.db.exec('SAVEPOINT member')
+        result = await w.fn(tx)
       } catch (e) {
         tx.end()
-        this.rollback()
-        throw e
+        try {
+          if (!this.db.inTransaction) abort(e)
+          else if (nested) this.db.exec('ROLLBACK TO member; RELEASE member')
+          else this.rollback()
+        } catch (e2) {
+          abort(e2)
+        }
+        if (!this.db.inTransaction) open = false
+        w.reject(e)
+        continue
       }
       tx.end()
-      if (!this.db.inTransaction)
-        throw new StorageBackendError('SQLite rolled this transaction back after an earlier error')
+      if (!this.db.inTransaction) {
+        const e = new StorageBackendError('SQLite rolled this transaction back after an earlier error')
+        abort(e)
+        w.reject(e)
+        continue
+      }
+      try {
+        if (nested) this.db.exec('RELEASE member')
+      } catch (e) {
+        abort(e)
+        w.reject(wrap(e, 'RELEASE'))
+        continue
+      }
+      done.push({ w, result })
+    }
+    // COMMIT is synchronous: nothing can join from here on, a later call starts the next group
+    this.groupQueued = false
+    if (open) {
       try {
         this.db.exec('COMMIT')
       } catch (e) {
-        this.rollback()
-        throw wrap(e, 'COMMIT')
+        try {
+          this.rollback()
+        } catch {
+          // nothing more to undo
+        }
+        const err = wrap(e, 'COMMIT')
+        for (const d of done.splice(0)) d.w.reject(err)
       }
-      return result
-    })
+    }
+    for (const d of done) d.w.resolve(d.result)
+    for (const w of this.db.open ? [] : this.writers.splice(0))
+      w.reject(new StorageClosedError('sqlite store is closed'))
+    if (this.writers.length > 0) {
+      // more than one group's worth: the rest queues behind whoever waits for the lock now
+      this.groupQueued = true
+      void this.lock.run('exclusive', () => this.runGroup())
+    }
   }
 
   private rollback(): void {
@@ -276,6 +380,8 @@ class SqliteStore implements Storage {
     if (this.closing === undefined) {
       this.closed = true
       this.closing = this.lock.run('exclusive', async () => {
+        // transactions called before close() (a group that hit MAX_GROUP leaves some) finish first
+        while (this.writers.length > 0) await this.runGroup()
         this.db.close()
       })
     }

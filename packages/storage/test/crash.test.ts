@@ -1,6 +1,7 @@
 /**
  * Crash safety of the SQLite adapter: a child process killed with SIGKILL in
- * the middle of a transaction leaves the store exactly at its previous commit.
+ * the middle of a transaction leaves the store exactly at its previous commit,
+ * and one killed during group commits keeps exactly whole transactions.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -103,6 +104,38 @@ describe('sqlite crash safety (SIGKILL)', () => {
         expect(commit).toBeGreaterThanOrEqual(printed)
         expect(data.size).toBe(200)
         for (let i = 0; i < 200; i++) expect(Buffer.compare(data.get(i)!, stamped(commit, i))).toBe(0)
+      } finally {
+        await st.close()
+      }
+    }
+  }, 60_000)
+
+  it('kills during group commits keep exactly whole transactions, every one reported committed among them', async () => {
+    for (let round = 0; round < 3; round++) {
+      const db = join(dir, `group-${round}.sqlite`)
+      const p = start('group', db)
+      const reported = new Set<number>()
+      await watch(p, (l) => {
+        reported.add(Number(l.split(' ')[1]))
+        return reported.size >= 20 + round * 30
+      })
+      await new Promise((r) => setTimeout(r, 5 * round))
+      await kill(p)
+      const st = await openSqliteStorage(db)
+      try {
+        const records = new Map<number, number[]>()
+        await st.read(async (tx) => {
+          for (const e of await tx.range('g')) {
+            const [n, j] = decodeKey(e.key, ['uint', 'uint'] as const)
+            expect(Buffer.compare(e.value, stamped(n, j))).toBe(0)
+            records.set(n, [...(records.get(n) ?? []), j])
+          }
+        })
+        for (const [n, js] of records) {
+          expect(n % 8).not.toBe(3)
+          expect(js).toEqual(Array.from({ length: 20 }, (_, j) => j))
+        }
+        for (const n of reported) expect(records.has(n)).toBe(true)
       } finally {
         await st.close()
       }

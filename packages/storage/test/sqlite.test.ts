@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -164,5 +164,136 @@ describe('sqlite: full disk and bring-your-own connection', () => {
       await st.close()
     }
     expect(db.open).toBe(false)
+  })
+})
+
+/** WAL frames written so far (the WAL is never checkpointed in these small tests). */
+function walFrames(path: string): number {
+  const size = statSync(`${path}-wal`).size
+  return size === 0 ? 0 : (size - 32) / (4096 + 24)
+}
+
+const k = (i: number) => new Uint8Array([i])
+
+describe('sqlite group commit', () => {
+  it('concurrent transactions share one COMMIT; one that throws rolls back alone', async () => {
+    const path = join(dir, 'group.sqlite')
+    const st = await openSqliteStorage({ path })
+    try {
+      // one at a time: a commit (and a WAL sync) each
+      let before = walFrames(path)
+      for (let i = 0; i < 8; i++) await st.transaction((tx) => tx.put('seq', k(i), k(i)))
+      const sequential = walFrames(path) - before
+      expect(sequential).toBeGreaterThanOrEqual(8)
+
+      // all at once: one group; the fourth throws after writing, the sixth joins while the group runs
+      before = walFrames(path)
+      let joined: Promise<string> | undefined
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          st.transaction(async (tx) => {
+            await tx.put('group', k(i), k(i))
+            if (i === 3) throw new Error('member 3 fails')
+            if (i === 5)
+              joined = st.transaction(async (t2) => {
+                await t2.put('group', k(100), k(100))
+                // members see the writes of those before them in the group
+                return String((await t2.range('group')).length)
+              })
+            return `ok ${i}`
+          }),
+        ),
+      )
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(
+        ['ok 0', 'ok 1', 'ok 2', 'member 3 fails', 'ok 4', 'ok 5', 'ok 6', 'ok 7'],
+      )
+      expect(await joined).toBe('8')
+      expect(walFrames(path) - before).toBeLessThan(sequential)
+      expect((await st.read((tx) => tx.range('group'))).map((e) => e.key[0])).toEqual([
+        0, 1, 2, 4, 5, 6, 7, 100,
+      ])
+    } finally {
+      await st.close()
+    }
+  })
+
+  it('a failed COMMIT rejects every transaction of the group and writes none of them', async () => {
+    const path = join(dir, 'group-commit-fails.sqlite')
+    const db = new Database(path)
+    const st = await openSqliteStorage({ database: db })
+    try {
+      // A deferred foreign key is checked at COMMIT only: putting into `poison` breaks the commit.
+      db.exec(`
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+        CREATE TRIGGER poison AFTER INSERT ON kv WHEN NEW.ns = 'poison' BEGIN INSERT INTO child VALUES (42); END;
+      `)
+      db.pragma('foreign_keys = ON')
+      await st.transaction((tx) => tx.put('n', k(0), k(0)))
+      const outcomes = await Promise.allSettled([
+        st.transaction((tx) => tx.put('n', k(1), k(1))),
+        st.transaction((tx) => tx.put('poison', k(1), k(1))),
+        st.transaction((tx) => tx.put('n', k(2), k(2))),
+      ])
+      for (const o of outcomes) {
+        expect(o.status).toBe('rejected')
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(StorageBackendError)
+      }
+      expect(await st.read((tx) => tx.namespaces())).toEqual(['n'])
+      expect((await st.read((tx) => tx.range('n'))).map((e) => e.key[0])).toEqual([0])
+      // the next group commits normally
+      await Promise.all([1, 2].map((i) => st.transaction((tx) => tx.put('n', k(i), k(i)))))
+      expect((await st.read((tx) => tx.range('n'))).map((e) => e.key[0])).toEqual([0, 1, 2])
+    } finally {
+      await st.close()
+    }
+  })
+
+  it('when SQLite undoes the shared transaction (disk full), the members already done fail too', async () => {
+    const path = join(dir, 'group-full.sqlite')
+    const db = new Database(path)
+    const st = await openSqliteStorage({ database: db })
+    try {
+      await st.transaction((tx) => tx.put('n', k(0), k(0)))
+      db.pragma('max_page_count = 100')
+      const outcomes = await Promise.allSettled([
+        st.transaction((tx) => tx.put('n', k(1), k(1))),
+        st.transaction(async (tx) => {
+          for (let i = 0; i < 100; i++) await tx.put('big', k(i), new Uint8Array(64 * 1024))
+        }),
+        st.transaction((tx) => tx.put('n', k(2), k(2))),
+      ])
+      const [first, full, third] = outcomes
+      expect(full?.status).toBe('rejected')
+      expect((full as PromiseRejectedResult).reason).toBeInstanceOf(StorageError)
+      // the third ran after SQLite's rollback, in a transaction of its own
+      expect(third?.status).toBe('fulfilled')
+      const keys = (await st.read((tx) => tx.range('n'))).map((e) => e.key[0])
+      expect(await st.read((tx) => tx.range('big'))).toEqual([])
+      // never half a group: the first is there exactly when it was reported committed
+      if (first?.status === 'fulfilled') expect(keys).toEqual([0, 1, 2])
+      else {
+        expect((first as PromiseRejectedResult).reason).toBeInstanceOf(StorageBackendError)
+        expect(keys).toEqual([0, 2])
+      }
+    } finally {
+      await st.close()
+    }
+  })
+
+  it('transactions queued when close() is called still commit', async () => {
+    const path = join(dir, 'group-close.sqlite')
+    const st = await openSqliteStorage({ path })
+    const all = Promise.all(
+      Array.from({ length: 150 }, (_, i) => st.transaction((tx) => tx.put('n', k(i), k(i)))),
+    )
+    await st.close()
+    await all
+    const again = await openSqliteStorage({ path })
+    try {
+      expect((await again.read((tx) => tx.range('n'))).length).toBe(150)
+    } finally {
+      await again.close()
+    }
   })
 })

@@ -3,7 +3,9 @@
  * this package resolves better-sqlite3, idb-keyval and fake-indexeddb).
  *
  * Storage throughput per adapter: records/s for batched puts, single-record
- * transactions, point gets, full range scans and paged scans, each beside the
+ * transactions (one at a time, and BURST at once: SQLite's group commit gives
+ * them one commit; the floor there is the same records in one raw
+ * transaction), point gets, full range scans and paged scans, each beside the
  * floor (the raw backend doing the same work with no SDK layer) as a ratio.
  *
  *   node --conditions=source --import tsx bench/storage.ts
@@ -22,7 +24,20 @@ import { createMemoryStorage } from '../../src/index'
 import { openIdbStorage } from '../../src/idb'
 import { openSqliteStorage } from '../../src/sqlite'
 import { bundle, chromiumPresent, openBundle } from '../chromium-harness'
-import { BATCH, idbFloor, keys, measure, N, PAGE, type Row, rate, SINGLE, time, value } from './workloads'
+import {
+  BATCH,
+  BURST,
+  idbFloor,
+  keys,
+  measure,
+  N,
+  PAGE,
+  type Row,
+  rate,
+  SINGLE,
+  time,
+  value,
+} from './workloads'
 
 let dir = ''
 const ROUNDS = 3
@@ -64,6 +79,13 @@ async function sqliteFloor(file: string): Promise<Row> {
   const single = await time(async () => {
     for (let i = 0; i < SINGLE; i++) one(i)
   })
+  // the floor of a burst: its records in one transaction, one commit
+  const group = db.transaction((i: number) => {
+    for (let j = 0; j < BURST; j++) ins.run('burst', keys[i + j]!, value)
+  })
+  const burst = await time(async () => {
+    for (let i = 0; i < SINGLE; i += BURST) group(i)
+  })
   const get = await time(async () => {
     for (let i = 0; i < N; i++) sel.get('bench', keys[(i * 7919) % N]!)
   })
@@ -76,6 +98,7 @@ async function sqliteFloor(file: string): Promise<Row> {
   return {
     put: rate(N, put),
     single: rate(SINGLE, single),
+    burst: rate(SINGLE, burst),
     get: rate(N, get),
     scan: rate(N, scan),
     page: rate(N, page),
@@ -86,10 +109,11 @@ function fmt(n: number): string {
   return n >= 100_000 ? `${(n / 1e6).toFixed(2)}M` : n >= 1000 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0)
 }
 
-const cols: (keyof Row)[] = ['put', 'single', 'get', 'scan', 'page']
+const cols: (keyof Row)[] = ['put', 'single', 'burst', 'get', 'scan', 'page']
 const head = {
   put: `put (${BATCH}/tx) rec/s`,
   single: 'put (1/tx) tx/s',
+  burst: `put (1/tx, ${BURST} at once) tx/s`,
   get: 'get rec/s',
   scan: 'range (full) rec/s',
   page: `range (${PAGE}/page) rec/s`,

@@ -11,6 +11,8 @@ export const N = 20_000
 export const SINGLE = 500
 /** Records per batched transaction. */
 export const BATCH = 1_000
+/** Transactions called at once in the burst workload (what group commit shares one commit among). */
+export const BURST = 8
 /** Records per page of the paged scan. */
 export const PAGE = 100
 /** The value written everywhere (100 B). */
@@ -18,8 +20,8 @@ export const value = new Uint8Array(100).fill(7)
 /** Keys 0 … N−1 as ordered keys. */
 export const keys = Array.from({ length: N }, (_, i) => encodeKey(i))
 
-/** records/s (tx/s for `single`) per workload. */
-export type Row = { put: number; single: number; get: number; scan: number; page: number }
+/** records/s (tx/s for `single` and `burst`) per workload. */
+export type Row = { put: number; single: number; burst: number; get: number; scan: number; page: number }
 
 /** Records per second. */
 export function rate(count: number, ms: number): number {
@@ -44,6 +46,13 @@ export async function measure(st: Storage): Promise<Row> {
   const single = await time(async () => {
     for (let i = 0; i < SINGLE; i++) await st.transaction((tx) => tx.put('single', keys[i]!, value))
   })
+  // single-record transactions BURST at a time (as the agent's sends on several connections)
+  const burst = await time(async () => {
+    for (let i = 0; i < SINGLE; i += BURST)
+      await Promise.all(
+        Array.from({ length: BURST }, (_, j) => st.transaction((tx) => tx.put('burst', keys[i + j]!, value))),
+      )
+  })
   const get = await time(() =>
     st.read(async (tx) => {
       for (let i = 0; i < N; i++) await tx.get('bench', keys[(i * 7919) % N]!)
@@ -64,6 +73,7 @@ export async function measure(st: Storage): Promise<Row> {
   return {
     put: rate(N, put),
     single: rate(SINGLE, single),
+    burst: rate(SINGLE, burst),
     get: rate(N, get),
     scan: rate(N, scan),
     page: rate(N, page),
@@ -84,6 +94,14 @@ export async function idbFloor(name: string): Promise<Row> {
     for (let i = 0; i < SINGLE; i++)
       await store('readwrite', (os) => {
         os.put(value, [1, i])
+        return promisifyRequest(os.transaction)
+      })
+  })
+  // the floor of a burst: its records in one native transaction
+  const burst = await time(async () => {
+    for (let i = 0; i < SINGLE; i += BURST)
+      await store('readwrite', (os) => {
+        for (let j = 0; j < BURST; j++) os.put(value, [2, i + j])
         return promisifyRequest(os.transaction)
       })
   })
@@ -110,6 +128,7 @@ export async function idbFloor(name: string): Promise<Row> {
   return {
     put: rate(N, put),
     single: rate(SINGLE, single),
+    burst: rate(SINGLE, burst),
     get: rate(N, get),
     scan: rate(N, scan),
     page: rate(N, page),
