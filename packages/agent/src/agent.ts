@@ -539,8 +539,8 @@ class AgentImpl implements Agent {
     return [...this.#sent].map(([c, ids]) => [c, [...ids]])
   }
 
-  static async #writeSent(tx: Tx, taken: readonly [string, number[]][]): Promise<void> {
-    for (const [connId, ids] of taken) for (const id of ids) await store.deletePending(tx, connId, id)
+  async #writeSent(tx: Tx, taken: readonly [string, number[]][]): Promise<void> {
+    for (const [connId, ids] of taken) for (const id of ids) await this.#db.deletePending(tx, connId, id)
   }
 
   /** The removals of `taken` committed: these ids are gone from storage, so stop skipping them. */
@@ -561,7 +561,7 @@ class AgentImpl implements Agent {
   async #flushSent(): Promise<void> {
     const taken = this.#takeSent()
     if (taken.length === 0) return
-    await this.#db.transaction((tx) => AgentImpl.#writeSent(tx, taken))
+    await this.#db.transaction((tx) => this.#writeSent(tx, taken))
     this.#sentCommitted(taken)
   }
 
@@ -1004,7 +1004,7 @@ class AgentImpl implements Agent {
     const sent = this.#takeSent()
     const id = await this.#withLock(connId, () =>
       this.#db.transaction(async (tx) => {
-        await AgentImpl.#writeSent(tx, sent)
+        await this.#writeSent(tx, sent)
         const conn = await this.#db.getConn(tx, connId)
         if (conn === undefined) throw new ConnNotFoundError(`no connection ${connId}`)
         const rc = await this.#db.getRatchet(tx, connId)
@@ -1057,7 +1057,7 @@ class AgentImpl implements Agent {
       encAgentMessage: enc.message,
     })
     const kind: PendingKind = msg.type === 'HELLO' ? 'hello' : msg.type === 'REPLY' ? 'reply' : 'message'
-    await store.putPending(tx, conn.connId, {
+    await this.#db.putPending(tx, conn.connId, {
       internalId,
       kind,
       envelope,
@@ -1095,7 +1095,7 @@ class AgentImpl implements Agent {
       encConnInfo: enc.message,
     })
     const internalId = conn.lastInternalId + 1
-    await store.putPending(tx, conn.connId, {
+    await this.#db.putPending(tx, conn.connId, {
       internalId,
       kind: 'confirmation',
       envelope,
@@ -1169,16 +1169,13 @@ class AgentImpl implements Agent {
     for (;;) {
       if (this.#closed) return
       state.again = false
-      const next = await this.#db.read(async (tx) => {
-        const conn = await this.#db.getConn(tx, connId)
-        const skip = this.#sent.get(connId)
-        const all =
-          conn === undefined ? [] : await store.firstPending(tx, connId, this.#sendWindow + (skip?.size ?? 0))
-        const ms = skip === undefined ? all : all.filter((m) => !skip.has(m.internalId))
-        return conn === undefined || ms.length === 0 ? undefined : { conn, ms: ms.slice(0, this.#sendWindow) }
-      })
-      if (next === undefined) return
-      const { conn, ms } = next
+      const skip = this.#sent.get(connId)
+      const { conn, ms: all } = await this.#db.pendingWindow(connId, this.#sendWindow + (skip?.size ?? 0))
+      const ms = (skip === undefined ? all : all.filter((m) => !skip.has(m.internalId))).slice(
+        0,
+        this.#sendWindow,
+      )
+      if (conn === undefined || ms.length === 0) return
       const sq = conn.sndQueue
       if (sq === undefined) return
       const first = ms[0] as PendingMessage
@@ -1214,7 +1211,7 @@ class AgentImpl implements Agent {
         continue
       }
       await this.#withLock(connId, () =>
-        this.#db.transaction((tx) => store.deletePending(tx, connId, m.internalId)),
+        this.#db.transaction((tx) => this.#db.deletePending(tx, connId, m.internalId)),
       )
       if (v.action === 'hello-auth') {
         const notAvailable = conn.duplex || conn.initiator
@@ -1243,7 +1240,7 @@ class AgentImpl implements Agent {
     let needReplyQueue = false
     const m = ms[0] as PendingMessage
     await this.#db.transaction(async (tx) => {
-      for (const x of ms) await store.deletePending(tx, connId, x.internalId)
+      for (const x of ms) await this.#db.deletePending(tx, connId, x.internalId)
       if (m.kind === 'message') return
       let c = await this.#db.getConn(tx, connId)
       if (c === undefined || c.sndQueue === undefined) return
@@ -1678,7 +1675,7 @@ class AgentImpl implements Agent {
         await this.#db.applySkipped(tx, connId, r.skippedDiff)
         await this.#db.putConn(tx, c)
         await AgentImpl.#writeAcks(tx, acks)
-        await AgentImpl.#writeSent(tx, sent)
+        await this.#writeSent(tx, sent)
       })
     } catch (e) {
       this.#requeueAcks(acks)

@@ -295,6 +295,9 @@ export async function deleteConnRecords(tx: Tx, connId: string): Promise<void> {
   }
 }
 
+/** Longest send queue kept in memory; longer ones (a peer offline for long) stay in storage only. */
+const PENDING_CACHE_MAX = 64
+
 /**
  * The records with a write-through cache of connections and ratchets: reads return the same
  * objects (so key material keeps its identity and the crypto provider's key-object cache hits),
@@ -307,6 +310,11 @@ export class CachedStore {
   readonly #skipped = new Map<string, readonly SkippedMessageKey[]>()
   /** The `agent.rcv` keys of each connection, so replacing the last message needs no range scan. */
   readonly #rcvKeys = new Map<string, readonly Uint8Array[]>()
+  /**
+   * Each connection's whole send queue in id order, once known (read in full while shorter than
+   * {@link PENDING_CACHE_MAX}); a queue that grows longer is read from storage again.
+   */
+  readonly #pending = new Map<string, PendingMessage[]>()
   readonly #staged = new WeakMap<ReadTx, (() => void)[]>()
 
   constructor(storage: Storage) {
@@ -383,6 +391,55 @@ export class CachedStore {
     this.#stage(tx, () => this.#ratchets.set(connId, rc))
   }
 
+  /** {@link putPending}; the cached send queue (when known) gets the message after the commit. */
+  async putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
+    await putPending(tx, connId, m)
+    this.#stage(tx, () => {
+      const list = this.#pending.get(connId)
+      if (list === undefined) return
+      // idempotent: a read that ran between the commit and this update may have cached it already
+      const at = list.findIndex((x) => x.internalId >= m.internalId)
+      if (at < 0) list.push(m)
+      else if (list[at]!.internalId === m.internalId) list[at] = m
+      else list.splice(at, 0, m)
+      // a long backlog stays in storage only
+      if (list.length > PENDING_CACHE_MAX) this.#pending.delete(connId)
+    })
+  }
+
+  /** {@link deletePending}; the message leaves the cached send queue after the commit. */
+  async deletePending(tx: Tx, connId: string, internalId: number): Promise<void> {
+    await deletePending(tx, connId, internalId)
+    this.#stage(tx, () => {
+      const list = this.#pending.get(connId)
+      const at = list === undefined ? -1 : list.findIndex((x) => x.internalId === internalId)
+      if (at >= 0) list!.splice(at, 1)
+    })
+  }
+
+  /**
+   * The connection and the oldest `limit` messages of its send queue, from the caches when both
+   * are there (no storage transaction: the delivery worker asks for them after every window).
+   */
+  async pendingWindow(
+    connId: string,
+    limit: number,
+  ): Promise<{ conn: ConnRecord | undefined; ms: readonly PendingMessage[] }> {
+    const conn = this.#conns.get(connId)
+    const list = this.#pending.get(connId)
+    if (conn !== undefined && list !== undefined) return { conn, ms: list.slice(0, limit) }
+    return this.read(async (tx) => {
+      const c = await this.getConn(tx, connId)
+      if (c === undefined) return { conn: undefined, ms: [] }
+      const cached = this.#pending.get(connId)
+      if (cached !== undefined) return { conn: c, ms: cached.slice(0, limit) }
+      const ms = await firstPending(tx, connId, limit)
+      // fewer than asked for: that is the whole queue, so from now on it is known
+      if (ms.length < limit && ms.length <= PENDING_CACHE_MAX) this.#pending.set(connId, [...ms])
+      return { conn: c, ms }
+    })
+  }
+
   /** {@link putRcvMessage}, deleting the previous message by its cached key. */
   async putRcvMessage(tx: Tx, connId: string, m: StoredRcvMessage): Promise<void> {
     const previous = this.#rcvKeys.get(connId) ?? (await rcvMessageKeys(tx, connId))
@@ -397,6 +454,7 @@ export class CachedStore {
       this.#ratchets.delete(connId)
       this.#skipped.delete(connId)
       this.#rcvKeys.delete(connId)
+      this.#pending.delete(connId)
     })
   }
 }
