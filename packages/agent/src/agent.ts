@@ -1348,7 +1348,7 @@ class AgentImpl implements Agent {
           redelivered: true,
         })
       }
-      await this.#ack(ev, rq.server)
+      void this.#ack(ev, rq.server)
       return
     }
     const backoff = new Backoff(this.#retry)
@@ -1369,7 +1369,8 @@ class AgentImpl implements Agent {
         await this.#sleep(backoff.next())
       }
     }
-    await this.#ack(ev, rq.server)
+    // the connection's lock is not held over the relay's answer: sends on it need not wait for that
+    void this.#ack(ev, rq.server)
   }
 
   async #process(conn: ConnRecord, rq: RcvQueueRecord, ev: SmpMessageEvent): Promise<void> {
