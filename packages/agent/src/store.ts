@@ -5,7 +5,7 @@
  *
  * | namespace       | key                              | value                         |
  * | --------------- | -------------------------------- | ----------------------------- |
- * | `agent.conn`    | connId                           | {@link ConnRecord} (JSON)     |
+ * | `agent.conn`    | connId                           | {@link ConnRecord} (binary, below; JSON read too) |
  * | `agent.ratchet` | connId                           | ratchet, binary form          |
  * | `agent.skipped` | (connId, header key, msg number) | message key + IV              |
  * | `agent.snd`     | (connId, internal id)            | {@link PendingMessage} (JSON) |
@@ -14,10 +14,21 @@
  * | `agent.conf`    | confId                           | {@link PendingConfirmation}   |
  * | `agent.inv`     | invitationId                     | {@link ContactInvitation}     |
  *
- * JSON values carry bytes as `{"$b": base64url}` and 64-bit integers as `{"$n": decimal}`.
+ * JSON values carry bytes as `{"$b": base64url}` and 64-bit integers as `{"$n": decimal}`. The
+ * connection record, rewritten with every message sent or received, is binary instead (about a
+ * tenth of the cost of its JSON); records stored as JSON by earlier versions are still read.
  * @see ../shared/spec/agent.md §9, §10
  */
-import { Decoder, Encoder, base64urlDecode, base64urlEncode, fromUtf8, utf8 } from '@simplex-ts/core'
+import {
+  Decoder,
+  Encoder,
+  type KeyPair,
+  type SignAlg,
+  base64urlDecode,
+  base64urlEncode,
+  fromUtf8,
+  utf8,
+} from '@simplex-ts/core'
 import { type ReadTx, type Storage, type Tx, decodeKey, encodeKey } from '@simplex-ts/storage'
 import type {
   ConnRecord,
@@ -25,6 +36,10 @@ import type {
   PendingConfirmation,
   PendingKind,
   PendingMessage,
+  RcvQueueRecord,
+  RcvQueueStatus,
+  SndQueueRecord,
+  SndQueueStatus,
   StoredRcvMessage,
 } from './connection'
 import type { Ratchet } from './ratchet'
@@ -74,20 +89,215 @@ function idKey(id: string): Uint8Array {
   return utf8(id)
 }
 
+// Binary connection record:
+// 'C' ‖ u8 format(1) ‖ str8(UTF-8 connId) ‖ char mode ('I' | 'C') ‖ bool initiator ‖ u16 agentVersion ‖
+// bool duplex ‖ bool connected ‖ n lastInternalId ‖ n lastInternalSndId ‖ n lastInternalRcvId ‖
+// n lastExternalSndId ‖ str8 lastSndHash ‖ str8 lastRcvHash ‖ n createdAt ‖ opt(n helloAt) ‖
+// opt(u32 len ‖ ownInfo) ‖ opt(pair key1 ‖ pair key2) ‖ opt(rcvQueue) ‖ opt(sndQueue), where
+// n = a non-negative safe integer as u32 high ‖ u32 low,
+// pair = str8 public ‖ str8 private, signPair = u8 alg (1 Ed25519, 2 Ed448) ‖ pair,
+// rcvQueue = large(UTF-8 server) ‖ str8 rcvId ‖ str8 sndId ‖ signPair rcvAuthKey ‖ str8 rcvDhSecret ‖
+//   pair e2eDhKey ‖ opt(str8 e2eDhSecret) ‖ char status ‖ opt(u8 alg ‖ str8 senderKey) ‖ opt(str8 lastBrokerId),
+// sndQueue = large(UTF-8 server) ‖ str8 sndId ‖ signPair sndAuthKey ‖ pair e2eDhKey ‖ str8 e2eDhSecret ‖
+//   char status. Statuses are their first letter, upper case.
+const CONN_MAGIC = 0x43 // 'C'; a JSON record starts with '{'
+const CONN_FORMAT = 1
+const SIGN_ALG_TAG: Readonly<Record<SignAlg, number>> = { ed25519: 1, ed448: 2 }
+const TAG_SIGN_ALG: Readonly<Record<number, SignAlg>> = { 1: 'ed25519', 2: 'ed448' }
+const RCV_STATUS: readonly RcvQueueStatus[] = ['new', 'confirmed', 'secured', 'active', 'disabled']
+const SND_STATUS: readonly SndQueueStatus[] = ['new', 'confirmed', 'active']
+
+const TWO_32 = 2 ** 32
+
+function writeCount(e: Encoder, n: number): Encoder {
+  return e.u32(Math.floor(n / TWO_32)).u32(n % TWO_32)
+}
+
+function readCount(d: Decoder): number {
+  const n = d.u32() * TWO_32 + d.u32()
+  return Number.isSafeInteger(n) ? n : d.fail('stored count out of range')
+}
+
+/** The UTF-8 bytes of the few relay addresses in use, encoded once. */
+const serverBytes = new Map<string, Uint8Array>()
+
+function serverUtf8(server: string): Uint8Array {
+  let b = serverBytes.get(server)
+  if (b === undefined) {
+    b = utf8(server)
+    if (serverBytes.size >= 256) serverBytes.clear()
+    serverBytes.set(server, b)
+  }
+  return b
+}
+
+function statusChar(s: string): string {
+  return s[0]!.toUpperCase()
+}
+
+function readStatus<S extends string>(d: Decoder, all: readonly S[]): S {
+  const c = d.char()
+  const s = all.find((x) => statusChar(x) === c)
+  return s ?? d.fail(`bad stored queue status ${c}`)
+}
+
+function readSignAlg(d: Decoder): SignAlg {
+  const tag = d.u8()
+  return TAG_SIGN_ALG[tag] ?? d.fail(`bad stored signature algorithm ${tag}`)
+}
+
+function writePair(e: Encoder, k: KeyPair): Encoder {
+  return e.str8(k.publicKey).str8(k.privateKey)
+}
+
+function readPair<A extends KeyPair['alg']>(d: Decoder, alg: A): KeyPair<A> {
+  const publicKey = d.str8().slice()
+  return { alg, publicKey, privateKey: d.str8().slice() }
+}
+
+function writeSignPair(e: Encoder, k: KeyPair<SignAlg>): Encoder {
+  return writePair(e.u8(SIGN_ALG_TAG[k.alg]), k)
+}
+
+function writeRcvQueue(e: Encoder, q: RcvQueueRecord): void {
+  e.large(serverUtf8(q.server)).str8(q.rcvId).str8(q.sndId)
+  writeSignPair(e, q.rcvAuthKey).str8(q.rcvDhSecret)
+  writePair(e, q.e2eDhKey)
+  e.maybe(q.e2eDhSecret, (e, s) => e.str8(s)).char(statusChar(q.status))
+  e.maybe(q.senderKey, (e, k) => e.u8(SIGN_ALG_TAG[k.alg]).str8(k.publicKey))
+  e.maybe(q.lastBrokerId, (e, id) => e.str8(id))
+}
+
+function readRcvQueue(d: Decoder): RcvQueueRecord {
+  const server = fromUtf8(d.large())
+  const rcvId = d.str8().slice()
+  const sndId = d.str8().slice()
+  const rcvAuthKey = readPair(d, readSignAlg(d))
+  const rcvDhSecret = d.str8().slice()
+  const e2eDhKey = readPair(d, 'x25519')
+  const e2eDhSecret = d.maybe((d) => d.str8().slice())
+  const status = readStatus(d, RCV_STATUS)
+  const senderKey = d.maybe((d) => {
+    const alg = readSignAlg(d)
+    return { alg, publicKey: d.str8().slice() }
+  })
+  const lastBrokerId = d.maybe((d) => d.str8().slice())
+  return {
+    server,
+    rcvId,
+    sndId,
+    rcvAuthKey,
+    rcvDhSecret,
+    e2eDhKey,
+    status,
+    ...(e2eDhSecret === undefined ? {} : { e2eDhSecret }),
+    ...(senderKey === undefined ? {} : { senderKey }),
+    ...(lastBrokerId === undefined ? {} : { lastBrokerId }),
+  }
+}
+
+function writeSndQueue(e: Encoder, q: SndQueueRecord): void {
+  e.large(serverUtf8(q.server)).str8(q.sndId)
+  writeSignPair(e, q.sndAuthKey)
+  writePair(e, q.e2eDhKey).str8(q.e2eDhSecret).char(statusChar(q.status))
+}
+
+function readSndQueue(d: Decoder): SndQueueRecord {
+  const server = fromUtf8(d.large())
+  const sndId = d.str8().slice()
+  const sndAuthKey = readPair(d, readSignAlg(d))
+  const e2eDhKey = readPair(d, 'x25519')
+  const e2eDhSecret = d.str8().slice()
+  return { server, sndId, sndAuthKey, e2eDhKey, e2eDhSecret, status: readStatus(d, SND_STATUS) }
+}
+
+/** The stored form of a connection record. */
+export function encodeConn(c: ConnRecord): Uint8Array {
+  const e = new Encoder(1024 + (c.ownInfo?.length ?? 0))
+  e.u8(CONN_MAGIC)
+    .u8(CONN_FORMAT)
+    .str8(utf8(c.connId))
+    .char(c.mode === 'invitation' ? 'I' : 'C')
+  e.bool(c.initiator).u16(c.agentVersion).bool(c.duplex).bool(c.connected)
+  writeCount(e, c.lastInternalId)
+  writeCount(e, c.lastInternalSndId)
+  writeCount(e, c.lastInternalRcvId)
+  writeCount(e, c.lastExternalSndId)
+  writeCount(e.str8(c.lastSndHash).str8(c.lastRcvHash), c.createdAt)
+  e.maybe(c.helloAt, writeCount)
+  e.maybe(c.ownInfo, (e, info) => e.u32(info.length).raw(info))
+  e.maybe(c.e2eKeys, (e, k) => writePair(writePair(e, k.key1), k.key2))
+  e.maybe(c.rcvQueue, writeRcvQueue)
+  e.maybe(c.sndQueue, writeSndQueue)
+  return e.finish()
+}
+
+/**
+ * Read a stored connection record: the binary form of {@link encodeConn}, or the JSON of earlier
+ * versions.
+ * @throws DecodeError on a malformed binary record.
+ */
+export function decodeConn(bytes: Uint8Array): ConnRecord {
+  if (bytes[0] !== CONN_MAGIC) return fromJson<ConnRecord>(bytes)
+  const d = new Decoder(bytes)
+  d.u8()
+  const format = d.u8()
+  if (format !== CONN_FORMAT) d.fail(`unknown connection record format ${format}`)
+  const connId = fromUtf8(d.str8())
+  const mode = d.char() === 'I' ? 'invitation' : 'contact'
+  const initiator = d.bool()
+  const agentVersion = d.u16()
+  const duplex = d.bool()
+  const connected = d.bool()
+  const lastInternalId = readCount(d)
+  const lastInternalSndId = readCount(d)
+  const lastInternalRcvId = readCount(d)
+  const lastExternalSndId = readCount(d)
+  const lastSndHash = d.str8().slice()
+  const lastRcvHash = d.str8().slice()
+  const createdAt = readCount(d)
+  const helloAt = d.maybe(readCount)
+  const ownInfo = d.maybe((d) => d.bytes(d.u32()).slice())
+  const e2eKeys = d.maybe((d) => ({ key1: readPair(d, 'x448'), key2: readPair(d, 'x448') }))
+  const rcvQueue = d.maybe(readRcvQueue)
+  const sndQueue = d.maybe(readSndQueue)
+  d.end()
+  return {
+    connId,
+    mode,
+    initiator,
+    agentVersion,
+    duplex,
+    connected,
+    lastInternalId,
+    lastInternalSndId,
+    lastInternalRcvId,
+    lastExternalSndId,
+    lastSndHash,
+    lastRcvHash,
+    createdAt,
+    ...(helloAt === undefined ? {} : { helloAt }),
+    ...(ownInfo === undefined ? {} : { ownInfo }),
+    ...(e2eKeys === undefined ? {} : { e2eKeys }),
+    ...(rcvQueue === undefined ? {} : { rcvQueue }),
+    ...(sndQueue === undefined ? {} : { sndQueue }),
+  }
+}
+
 /** Read a connection. */
 export async function getConn(tx: ReadTx, connId: string): Promise<ConnRecord | undefined> {
   const v = await tx.get(NS.conn, idKey(connId))
-  return v === undefined ? undefined : fromJson<ConnRecord>(v)
+  return v === undefined ? undefined : decodeConn(v)
 }
 
 /** Every connection. */
 export async function listConns(tx: ReadTx): Promise<ConnRecord[]> {
-  return (await tx.range(NS.conn)).map((e) => fromJson<ConnRecord>(e.value))
+  return (await tx.range(NS.conn)).map((e) => decodeConn(e.value))
 }
 
 /** Write a connection. */
 export function putConn(tx: Tx, conn: ConnRecord): Promise<void> {
-  return tx.put(NS.conn, idKey(conn.connId), toJson(conn))
+  return tx.put(NS.conn, idKey(conn.connId), encodeConn(conn))
 }
 
 /** Read a connection's ratchet. */

@@ -1,19 +1,129 @@
 /**
- * The agent's records: the cached send queue follows committed state only (rolled-back writes
- * never reach it; a backlog past the cache's bound is read from storage again).
+ * The agent's records: the binary connection record round-trips every shape a connection takes
+ * (and records stored as JSON by earlier versions still read the same), and the cached send queue
+ * follows committed state only (rolled-back writes never reach it; a backlog past the cache's
+ * bound is read from storage again).
  */
 import { encodeKey } from '@simplex-ts/storage'
 import { createMemoryStorage } from '@simplex-ts/storage'
 import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
+import fc from 'fast-check'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { ConnRecord, PendingMessage } from '../src/connection'
+import type { ConnRecord, PendingMessage, RcvQueueRecord, SndQueueRecord } from '../src/connection'
 import * as store from '../src/store'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-store-'))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
+const signPair = fc.oneof(
+  fc.record({ alg: fc.constant('ed25519' as const), publicKey: bytes(32), privateKey: bytes(32) }),
+  fc.record({ alg: fc.constant('ed448' as const), publicKey: bytes(57), privateKey: bytes(57) }),
+)
+const x25519 = fc.record({ alg: fc.constant('x25519' as const), publicKey: bytes(32), privateKey: bytes(32) })
+const x448 = fc.record({ alg: fc.constant('x448' as const), publicKey: bytes(56), privateKey: bytes(56) })
+const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })
+
+const rcvQueue: fc.Arbitrary<RcvQueueRecord> = fc.record(
+  {
+    server: fc.string({ maxLength: 80, unit: 'grapheme' }),
+    rcvId: bytes(24),
+    sndId: bytes(24),
+    rcvAuthKey: signPair,
+    rcvDhSecret: bytes(32),
+    e2eDhKey: x25519,
+    e2eDhSecret: bytes(32),
+    status: fc.constantFrom('new', 'confirmed', 'secured', 'active', 'disabled'),
+    senderKey: signPair.map(({ alg, publicKey }) => ({ alg, publicKey })),
+    lastBrokerId: fc.uint8Array({ maxLength: 24 }),
+  },
+  { requiredKeys: ['server', 'rcvId', 'sndId', 'rcvAuthKey', 'rcvDhSecret', 'e2eDhKey', 'status'] },
+)
+
+const sndQueue: fc.Arbitrary<SndQueueRecord> = fc.record({
+  server: fc.string({ maxLength: 80, unit: 'grapheme' }),
+  sndId: bytes(24),
+  sndAuthKey: signPair,
+  e2eDhKey: x25519,
+  e2eDhSecret: bytes(32),
+  status: fc.constantFrom('new', 'confirmed', 'active'),
+})
+
+const conn: fc.Arbitrary<ConnRecord> = fc.record(
+  {
+    connId: fc.string({ minLength: 1, maxLength: 16 }),
+    mode: fc.constantFrom('invitation', 'contact'),
+    initiator: fc.boolean(),
+    agentVersion: fc.integer({ min: 0, max: 0xffff }),
+    duplex: fc.boolean(),
+    rcvQueue,
+    sndQueue,
+    e2eKeys: fc.record({ key1: x448, key2: x448 }),
+    ownInfo: fc.uint8Array({ maxLength: 20_000 }),
+    helloAt: count,
+    connected: fc.boolean(),
+    lastInternalId: count,
+    lastInternalSndId: count,
+    lastInternalRcvId: count,
+    lastExternalSndId: count,
+    lastSndHash: fc.uint8Array({ maxLength: 32 }),
+    lastRcvHash: fc.uint8Array({ maxLength: 32 }),
+    createdAt: count,
+  },
+  {
+    requiredKeys: [
+      'connId',
+      'mode',
+      'initiator',
+      'agentVersion',
+      'duplex',
+      'connected',
+      'lastInternalId',
+      'lastInternalSndId',
+      'lastInternalRcvId',
+      'lastExternalSndId',
+      'lastSndHash',
+      'lastRcvHash',
+      'createdAt',
+    ],
+  },
+)
+
+/** The JSON the agent stored connection records as before the binary form. */
+function legacyJson(c: ConnRecord): Uint8Array {
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url')
+  return new TextEncoder().encode(
+    JSON.stringify(c, (_k, v: unknown) => (v instanceof Uint8Array ? { $b: b64(v) } : v)),
+  )
+}
+
+describe('connection records', () => {
+  it('round-trip through the binary form, and the JSON of earlier versions reads the same', () => {
+    fc.assert(
+      fc.property(conn, (c) => {
+        const stored = store.encodeConn(c)
+        expect(stored[0]).toBe(0x43)
+        expect(store.decodeConn(stored)).toEqual(c)
+        expect(store.decodeConn(legacyJson(c))).toEqual(c)
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+
+  it('a truncated or unknown-format record fails to decode instead of reading garbage', () => {
+    const c = fc.sample(conn, { numRuns: 1, seed: 7 })[0]!
+    const stored = store.encodeConn(c)
+    for (const cut of [2, 10, stored.length - 1]) {
+      expect(() => store.decodeConn(stored.subarray(0, cut))).toThrow()
+    }
+    const future = stored.slice()
+    future[1] = 9
+    expect(() => store.decodeConn(future)).toThrow(/format 9/)
+  })
+})
 
 function pending(internalId: number): PendingMessage {
   return {
