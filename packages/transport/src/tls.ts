@@ -35,8 +35,10 @@ export const TLS_PROFILE = Object.freeze({
   sigalgs: 'ed448:ed25519',
 })
 
-/** TLS options shared by both sides. */
-function profile(allowTls12: boolean): tls.SecureContextOptions & tls.CommonConnectionOptions {
+/** TLS options of the reference profile, shared by both sides and by the WebSocket client. */
+export function tlsProfileOptions(
+  allowTls12: boolean,
+): tls.SecureContextOptions & tls.CommonConnectionOptions {
   return {
     minVersion: allowTls12 ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: 'TLSv1.3',
@@ -82,7 +84,7 @@ export async function tlsConnect(options: TlsConnectOptions): Promise<Transport>
   const blockSize = options.blockSize ?? SMP_BLOCK_SIZE
   const allowTls12 = options.allowTls12 ?? false
   const socket = tls.connect({
-    ...profile(allowTls12),
+    ...tlsProfileOptions(allowTls12),
     host: options.host,
     port,
     ...(isIP(options.host) === 0 ? { servername: options.host } : {}),
@@ -180,7 +182,7 @@ export function serverTlsOptions(
   allowTls12: boolean,
 ): tls.TlsOptions & { cert: string; key: string } {
   return {
-    ...profile(allowTls12),
+    ...tlsProfileOptions(allowTls12),
     key: credentials.serverKey,
     cert: `${credentials.serverCertificate.trimEnd()}\n${credentials.caCertificate.trimEnd()}\n`,
     requestCert: false,

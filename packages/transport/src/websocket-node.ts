@@ -9,7 +9,6 @@ import { createServer as createHttpsServer } from 'node:https'
 import { isIP } from 'node:net'
 import * as tls from 'node:tls'
 import { constants } from 'node:crypto'
-import type { VersionRange } from '@simplex-ts/core'
 import { WebSocket, WebSocketServer } from 'ws'
 import { SMP_BLOCK_SIZE } from './block'
 import { withTimeout } from './deadline'
@@ -19,11 +18,12 @@ import { peerCertificateChain, validateServerChain } from './identity'
 import {
   type ListenOptions,
   TCP_KEEPALIVE_IDLE_MS,
-  TLS_PROFILE,
+  type TlsConnectOptions,
   type TransportServer,
   acceptChannel,
   listening,
   serverTlsOptions,
+  tlsProfileOptions,
 } from './tls'
 import { type Transport, createTransport } from './transport'
 import {
@@ -37,27 +37,12 @@ import {
 /** The reference's WebSocket limits: 16 KiB frame payload, 64 KiB message. */
 const MAX_MESSAGE = 65536
 
-/** Options of {@link wsConnectNode}. */
-export interface WsConnectNodeOptions {
-  /** Server host. */
-  readonly host: string
-  /** Server port (default 80, where the reference serves WebSockets). */
-  readonly port?: number
-  /** Server identity from the address (32 bytes). */
-  readonly keyHash: Uint8Array
-  /** Versions to offer (default SMP 1–4). */
-  readonly versionRange?: VersionRange
-  /** Block size (default 16384). */
-  readonly blockSize?: number
-  /** Also allow TLS 1.2 (default TLS 1.3 only). */
-  readonly allowTls12?: boolean
-  /** Timeout for connect, TLS, upgrade and hello together (default 5000 ms). */
-  readonly timeoutMs?: number
-  /** Abort the connection attempt. */
-  readonly signal?: AbortSignal
-  /** Validation time for the certificates (default: now); for tests. */
-  readonly now?: Date
-}
+/**
+ * Options of {@link wsConnectNode}: those of `tlsConnect`, except that `port`
+ * defaults to 80 (where the reference serves WebSockets) and the timeout also
+ * covers the WebSocket upgrade.
+ */
+export type WsConnectNodeOptions = TlsConnectOptions
 
 /**
  * Connect over WebSocket-in-TLS from Node with the full checks of the TLS
@@ -76,16 +61,10 @@ export async function wsConnectNode(options: WsConnectNodeOptions): Promise<Tran
     maxPayload: MAX_MESSAGE,
     createConnection: () => {
       const socket = tls.connect({
+        ...tlsProfileOptions(allowTls12),
         host: options.host,
         port,
         ...(isIP(options.host) === 0 ? { servername: options.host } : {}),
-        minVersion: allowTls12 ? 'TLSv1.2' : 'TLSv1.3',
-        maxVersion: 'TLSv1.3',
-        ciphers: allowTls12
-          ? `${TLS_PROFILE.ciphersTls13}:${TLS_PROFILE.ciphersTls12}`
-          : TLS_PROFILE.ciphersTls13,
-        ecdhCurve: TLS_PROFILE.ecdhCurve,
-        sigalgs: TLS_PROFILE.sigalgs,
         rejectUnauthorized: false,
         ...(allowTls12 ? { secureOptions: constants.SSL_OP_LEGACY_SERVER_CONNECT } : {}),
       })
