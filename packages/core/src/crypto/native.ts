@@ -31,8 +31,7 @@ import { cryptoBoxBeforeNm, secretbox, secretboxOpen } from './nacl'
 import {
   AUTH_TAG_SIZE,
   HKDF_SHA512_MAX,
-  PUBLIC_KEY_SIZE,
-  SIGNATURE_SIZE,
+  verifiable,
   algName,
   checkAesKey,
   checkDhAlg,
@@ -169,8 +168,7 @@ export const nativeCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
   },
 
   verify(alg, publicKey, message, signature) {
-    if (alg !== 'ed25519' && alg !== 'ed448') return false
-    if (publicKey.length !== PUBLIC_KEY_SIZE[alg] || signature.length !== SIGNATURE_SIZE[alg]) return false
+    if (!verifiable(alg, publicKey, signature)) return false
     try {
       return nodeVerify(null, message, publicKeyObject(alg, publicKey), signature)
     } catch {

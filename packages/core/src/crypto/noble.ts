@@ -15,8 +15,7 @@ import { cryptoBoxBeforeNm, secretbox, secretboxOpen } from './nacl'
 import {
   AUTH_TAG_SIZE,
   HKDF_SHA512_MAX,
-  PUBLIC_KEY_SIZE,
-  SIGNATURE_SIZE,
+  verifiable,
   algName,
   checkAesKey,
   checkDhAlg,
@@ -96,8 +95,7 @@ export const nobleCrypto: CryptoProvider = Object.freeze<CryptoProvider>({
   },
 
   verify(alg, publicKey, message, signature) {
-    if (alg !== 'ed25519' && alg !== 'ed448') return false
-    if (publicKey.length !== PUBLIC_KEY_SIZE[alg] || signature.length !== SIGNATURE_SIZE[alg]) return false
+    if (!verifiable(alg, publicKey, signature)) return false
     try {
       return alg === 'ed25519'
         ? ed25519.verify(signature, message, publicKey, { zip215: true })

@@ -87,6 +87,18 @@ export function checkDhAlg(alg: DhAlg): void {
   checkAlg(alg, isDhAlg, 'DH')
 }
 
+/**
+ * Whether a verification can be attempted at all: a signature algorithm, with a
+ * public key and a signature of its sizes (`verify` is `false` otherwise, never a throw).
+ */
+export function verifiable(alg: SignAlg, publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return (
+    (alg === 'ed25519' || alg === 'ed448') &&
+    publicKey.length === PUBLIC_KEY_SIZE[alg] &&
+    signature.length === SIGNATURE_SIZE[alg]
+  )
+}
+
 function checkBytes(value: unknown, size: number, what: string, error: new (message: string) => Error): void {
   if (!(value instanceof Uint8Array)) throw new error(`expected ${size}-byte ${what}, got ${typeof value}`)
   if (value.length !== size) throw new error(`expected ${size}-byte ${what}, got ${value.length}`)
