@@ -169,10 +169,11 @@ export type CommitLevel = 'durable' | 'written'
 const MAX_SYNCS = 2
 
 /**
- * Group commit over a set of logs (see the module comment). At most one pass
- * runs per event-loop turn: every line appended during the turn is written
- * (synchronously, in order), the `'written'` waiters resolve, and one
- * `fdatasync` per written log covers the `'durable'` waiters. Writes never
+ * Group commit over a set of logs (see the module comment). A `'written'`
+ * commit writes the pending lines at once (synchronously, in order). For
+ * `'durable'` commits at most one pass runs per event-loop turn: every line
+ * appended during the turn is written, and one `fdatasync` per written log
+ * covers the waiters. Writes never
  * wait for syncs; a sync may start while the previous one is still running
  * (up to {@link MAX_SYNCS}): it covers everything written before it began, and
  * reports success only after the previous one did, so a failed sync is never
@@ -181,7 +182,6 @@ const MAX_SYNCS = 2
 export class GroupCommit {
   readonly #logs: readonly AppendLog[]
   #durable: Waiter[] = []
-  #written: Waiter[] = []
   #scheduled = false
   #inFlight = 0
   /** Logs written since the last sync started. */
@@ -212,8 +212,12 @@ export class GroupCommit {
    */
   commit(level: CommitLevel = 'durable'): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    if (level === 'written') {
+      // written now, synchronously: the answer waiting for it need not wait for the next pass
+      if (!this.#write()) return Promise.reject(this.#failure)
+      return Promise.resolve()
+    }
     if (!this.#logs.some((l) => l.hasPending)) {
-      if (level === 'written') return Promise.resolve()
       if (this.#unsynced.size === 0) {
         // everything appended is written and covered by a sync: durable once the syncs in flight are
         if (this.#inFlight === 0) return Promise.resolve()
@@ -222,11 +226,28 @@ export class GroupCommit {
         })
       }
     }
-    const p = new Promise<void>((resolve, reject) =>
-      (level === 'written' ? this.#written : this.#durable).push({ resolve, reject }),
-    )
+    const p = new Promise<void>((resolve, reject) => this.#durable.push({ resolve, reject }))
     this.#schedule()
     return p
+  }
+
+  /**
+   * Write every pending line now (synchronously, in order).
+   * @throws StoreLogError when writing failed now or before
+   */
+  writeNow(): void {
+    if (this.#failure !== undefined || !this.#write()) throw this.#failure
+  }
+
+  /** Write every pending line (in order); `false` after a failure (the logs are then stopped). */
+  #write(): boolean {
+    try {
+      for (const l of this.#logs) if (l.writePending()) this.#unsynced.add(l)
+      return true
+    } catch (e) {
+      this.#fail(e)
+      return false
+    }
   }
 
   #schedule(): void {
@@ -240,23 +261,13 @@ export class GroupCommit {
 
   #fail(e: unknown): void {
     this.#failure ??= new StoreLogError('writing the store log failed', { cause: e })
-    const waiters = [...this.#written, ...this.#durable]
-    this.#written = []
+    const waiters = this.#durable
     this.#durable = []
     for (const w of waiters) w.reject(this.#failure)
   }
 
   #pass(): void {
-    if (this.#failure !== undefined) return
-    try {
-      for (const l of this.#logs) if (l.writePending()) this.#unsynced.add(l)
-    } catch (e) {
-      this.#fail(e)
-      return
-    }
-    const written = this.#written
-    this.#written = []
-    for (const w of written) w.resolve()
+    if (this.#failure !== undefined || !this.#write()) return
     if (this.#durable.length > 0 && this.#inFlight < MAX_SYNCS) this.#startSync()
   }
 

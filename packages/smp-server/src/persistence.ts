@@ -366,6 +366,17 @@ export class ServerStore {
   }
 
   /**
+   * Write every appended record to the OS now, synchronously: what an answer
+   * that needs nothing durable (see {@link commitUpTo}) waits for.
+   * @throws StoreLogError when the disk write failed (the logs are then stopped)
+   */
+  writeNow(): void {
+    const gc = this.#commit
+    if (gc === undefined) return
+    gc.writeNow()
+  }
+
+  /**
    * Resolve once the records appended up to `mark` are durable and every later
    * one is at least written: what an answer needs. Deletions by `ACK` are thus
    * answered once written (a killed process keeps them; after a power loss the

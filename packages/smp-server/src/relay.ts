@@ -82,6 +82,8 @@ class Connection {
   readonly version: SmpVersion
   session!: BrokerSession
   readonly #chains: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()]
+  /** Per lane, answers queued whose send has not begun. */
+  readonly #waiting: [number, number] = [0, 0]
   #pending = 0
   #drained: (() => void) | undefined
   #failed = false
@@ -106,15 +108,56 @@ class Connection {
   ): void {
     if (items.length === 0 && ready === undefined) return
     this.#pending++
-    this.#chains[lane] = this.#chains[lane]
-      .then(async () => {
-        if (ready !== undefined) await ready
-        if (this.#failed || this.transport.isClosed || items.length === 0) return
-        const encoded = items.map((t) =>
-          encodeResponseTransmission(this.transport.sessionId, t, this.version),
-        )
-        await this.transport.sendTransmissions(encoded)
-      })
+    this.#waiting[lane]++
+    this.#track(
+      this.#chains[lane].then(async () => {
+        try {
+          if (ready !== undefined) await ready
+        } finally {
+          this.#waiting[lane]--
+        }
+        await this.#write(items)
+      }),
+      lane,
+      onFail,
+    )
+  }
+
+  /** Whether an answer in the written lane can go out at once (nothing queued ahead of it). */
+  get writtenLaneIdle(): boolean {
+    return this.#waiting[WRITTEN] === 0 && !this.#failed
+  }
+
+  /**
+   * Send one answer of the written lane now, synchronously up to the socket
+   * write (only when {@link writtenLaneIdle}): a delivered message leaves
+   * before the rest of its block is verified and run.
+   */
+  sendNow(item: Outgoing, onFail: (e: unknown) => void): void {
+    this.#pending++
+    let sent: Promise<void>
+    try {
+      sent = this.#write([item])
+    } catch (e) {
+      sent = Promise.reject(e)
+    }
+    // handled below once the lane gets to it; meanwhile not an unhandled rejection
+    sent.catch(() => {})
+    this.#track(
+      this.#chains[WRITTEN].then(() => sent),
+      WRITTEN,
+      onFail,
+    )
+  }
+
+  #write(items: readonly Outgoing[]): Promise<void> {
+    if (this.#failed || this.transport.isClosed || items.length === 0) return Promise.resolve()
+    const encoded = items.map((t) => encodeResponseTransmission(this.transport.sessionId, t, this.version))
+    return this.transport.sendTransmissions(encoded).then(() => {})
+  }
+
+  #track(sending: Promise<void>, lane: Lane, onFail: (e: unknown) => void): void {
+    this.#chains[lane] = sending
       .catch((e: unknown) => {
         if (!this.#failed) {
           this.#failed = true
@@ -305,7 +348,19 @@ export class Relay {
       let need = store.durableMark !== durableBefore ? store.durableMark : 0
       if (result.type === 'MSG') need = Math.max(need, store.messageMark(result.msg))
       const answer = { corrId: t.corrId, entityId: t.entityId, command: this.#response(result, c.version) }
-      if (need === 0) written.push(answer)
+      if (need === 0 && answer.command.type === 'MSG' && c.writtenLaneIdle) {
+        // the next message leaves now, once what this block logged so far is written
+        // (an ACK deletion), while the rest of the block is verified and run
+        if (store.appended !== before) {
+          try {
+            store.writeNow()
+          } catch (e) {
+            fail(e)
+            return
+          }
+        }
+        c.sendNow(answer, fail)
+      } else if (need === 0) written.push(answer)
       else {
         durable.push(answer)
         mark = Math.max(mark, need)
