@@ -81,10 +81,12 @@ import {
 } from './ratchet'
 import * as store from './store'
 import {
+  AGENT_MSG_ENVELOPE_HEADER_LENGTH,
   type AgentMsgEnvelope,
   decodeAgentClientMessage,
-  decodeAgentMsgEnvelope,
+  decodeAgentMsgEnvelopeView,
   encodeAgentMsgEnvelope,
+  frameAgentMsgEnvelope,
 } from './envelope'
 import {
   type ContactRequest,
@@ -1045,25 +1047,28 @@ class AgentImpl implements Agent {
       header: { sndMsgId: BigInt(sndMsgId), prevMsgHash: conn.lastSndHash },
       message: msg,
     })
+    // the stored record, the envelope and the ratchet message are one 16 KB buffer: room for the
+    // record's and the envelope's headers is left in front of the ratchet message
+    const head = store.PENDING_HEADER_LENGTH + AGENT_MSG_ENVELOPE_HEADER_LENGTH
     let enc: { message: Uint8Array; state: Ratchet }
     try {
-      enc = rcEncrypt(this.#crypto, rc, E2E_ENC_USER_MSG_LENGTH, plain)
+      enc = rcEncrypt(this.#crypto, rc, E2E_ENC_USER_MSG_LENGTH, plain, head)
     } catch (e) {
       throw new CmdLargeError(`message of ${plain.length} bytes does not fit`, { cause: e })
     }
-    const envelope = encodeAgentMsgEnvelope({
-      type: 'AgentMsgEnvelope',
-      agentVersion: conn.agentVersion,
-      encAgentMessage: enc.message,
-    })
+    const record = new Uint8Array(
+      enc.message.buffer,
+      enc.message.byteOffset - head,
+      head + enc.message.length,
+    )
+    const envelope = frameAgentMsgEnvelope(record.subarray(store.PENDING_HEADER_LENGTH), conn.agentVersion)
     const kind: PendingKind = msg.type === 'HELLO' ? 'hello' : msg.type === 'REPLY' ? 'reply' : 'message'
-    await this.#db.putPending(tx, conn.connId, {
-      internalId,
-      kind,
-      envelope,
-      notification,
-      queuedAt: Date.now(),
-    })
+    await this.#db.putPending(
+      tx,
+      conn.connId,
+      { internalId, kind, envelope, notification, queuedAt: Date.now() },
+      record,
+    )
     return {
       conn: {
         ...conn,
@@ -1398,7 +1403,7 @@ class AgentImpl implements Agent {
       throw new AgentEncryptionError('the client message does not decrypt', { cause })
     }
     const cm = decodeAgentClientMessage(plain)
-    const agentEnv = decodeAgentMsgEnvelope(cm.body)
+    const agentEnv = decodeAgentMsgEnvelopeView(cm.body)
     const ph = cm.privHeader
     if (senderPub !== undefined && ph.type === 'confirmation' && agentEnv.type === 'AgentConfirmation') {
       if (conn.mode !== 'invitation') throw new AgentProhibitedError('confirmation on a contact address')

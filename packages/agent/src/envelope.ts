@@ -92,23 +92,48 @@ export function encodeAgentMsgEnvelope(env: AgentMsgEnvelope): Uint8Array {
  * @throws AgentMessageError (`AGENT A_MESSAGE`) on any malformed input, including a bad link.
  */
 export function decodeAgentMsgEnvelope(bytes: Uint8Array): AgentMsgEnvelope {
-  return asAgentMessageError(() => decodeAll(bytes, readAgentMsgEnvelope))
+  return asAgentMessageError(() => decodeAll(bytes, (d) => readAgentMsgEnvelope(d, true)))
 }
 
-function readAgentMsgEnvelope(d: Decoder): AgentMsgEnvelope {
+/**
+ * {@link decodeAgentMsgEnvelope} whose `encAgentMessage` / `encConnInfo` are views into `bytes`
+ * (the agent's receive path: 16 KB not copied once more).
+ * @throws AgentMessageError as {@link decodeAgentMsgEnvelope}.
+ */
+export function decodeAgentMsgEnvelopeView(bytes: Uint8Array): AgentMsgEnvelope {
+  return asAgentMessageError(() => decodeAll(bytes, (d) => readAgentMsgEnvelope(d, false)))
+}
+
+/** Bytes before `encAgentMessage` in an `AgentMsgEnvelope`: `u16 agentVersion ‖ 'M'`. */
+export const AGENT_MSG_ENVELOPE_HEADER_LENGTH = 3
+
+/**
+ * Frame a ratchet message as an `AgentMsgEnvelope` in place: `buf` holds
+ * {@link AGENT_MSG_ENVELOPE_HEADER_LENGTH} free bytes then the message; the header is written into
+ * them and `buf` returned (the same bytes as {@link encodeAgentMsgEnvelope}, without a copy).
+ * @throws EncodeError when `agentVersion` is not a u16.
+ */
+export function frameAgentMsgEnvelope(buf: Uint8Array, agentVersion: number): Uint8Array {
+  const header = new Encoder(AGENT_MSG_ENVELOPE_HEADER_LENGTH).version(agentVersion).ascii('M').finish()
+  buf.set(header)
+  return buf
+}
+
+function readAgentMsgEnvelope(d: Decoder, copy: boolean): AgentMsgEnvelope {
+  const rest = (): Uint8Array => (copy ? d.tail().slice() : d.tail())
   const agentVersion = d.version()
   const tag = d.u8()
   switch (tag) {
     case 0x43 /* C */:
       {
         const e2eEncryption = d.maybe(decodeE2ERatchetParams)
-        const encConnInfo = d.tail().slice()
+        const encConnInfo = rest()
         return e2eEncryption === undefined
           ? { type: 'AgentConfirmation', agentVersion, encConnInfo }
           : { type: 'AgentConfirmation', agentVersion, e2eEncryption, encConnInfo }
       }
     case 0x4d /* M */:
-      return { type: 'AgentMsgEnvelope', agentVersion, encAgentMessage: d.tail().slice() }
+      return { type: 'AgentMsgEnvelope', agentVersion, encAgentMessage: rest() }
     case 0x49 /* I */:
       {
         const at = d.offset

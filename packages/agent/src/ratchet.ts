@@ -310,7 +310,10 @@ function freezeRatchet(rc: Ratchet): Ratchet {
  * @see ../shared/spec/agent.md §7.5
  */
 export interface EncryptResult {
-  /** The {@link EncRatchetMessage}: `1 + 123 + 16 + paddedLength` bytes. */
+  /**
+   * The {@link EncRatchetMessage}: `1 + 123 + 16 + paddedLength` bytes, at byte `headroom` of a
+   * buffer of its own (`message.buffer`), whose first `headroom` bytes are zero and free to use.
+   */
   readonly message: Uint8Array
   /** The state after sending (new chain key, `rcNs + 1`). */
   readonly state: Ratchet
@@ -321,6 +324,8 @@ export interface EncryptResult {
  * sending header key (padded to 88 bytes) and the body padded to `paddedLength`, with
  * associated data `rcAD` and `rcAD ‖ emHeader`.
  * @param paddedLength 14848 for confirmations, 15856 for ordinary messages (§7.7).
+ * @param headroom bytes to reserve in front of the message in the same buffer, so a caller can
+ *   frame it (envelope, stored record) without copying 16 KB again.
  * @see ../shared/spec/agent.md §7.5
  * @throws CERatchetStateError when the state has no sending chain.
  * @throws CryptoLargeMsgError when the plaintext does not fit `paddedLength - 2`.
@@ -330,6 +335,7 @@ export function rcEncrypt(
   rc: Ratchet,
   paddedLength: number,
   plaintext: Uint8Array,
+  headroom = 0,
 ): EncryptResult {
   const snd = rc.rcSnd
   if (snd === null) throw new CERatchetStateError('the ratchet has no sending chain')
@@ -343,8 +349,9 @@ export function rcEncrypt(
   // This is encodeEncRatchetMessage / encodeEncMessageHeader / pad(encodeMsgHeader) written
   // straight into the result (the vectors check both paths): a 16 KB message is one buffer, the
   // body padded where its ciphertext goes, with no intermediate encoders or padded copies.
-  const out = new Uint8Array(1 + FULL_HEADER_LEN + AUTH_TAG_LEN + paddedLength)
-  const view = new DataView(out.buffer)
+  if (!Number.isInteger(headroom) || headroom < 0) throw new RangeError(`bad headroom ${headroom}`)
+  const out = new Uint8Array(headroom + 1 + FULL_HEADER_LEN + AUTH_TAG_LEN + paddedLength).subarray(headroom)
+  const view = new DataView(out.buffer, out.byteOffset, out.length)
 
   // pad(MsgHeader, 88): u16 79 ‖ u16 maxVersion ‖ str8(SPKI DHRs) ‖ u32 PN ‖ u32 Ns ‖ '#'…
   const spki = encodePublicKey({ alg: 'x448', publicKey: rc.rcDHRs.publicKey })

@@ -359,15 +359,35 @@ const TAG_KINDS: Readonly<Record<string, PendingKind>> = {
   M: 'message',
 }
 
-// Binary, not JSON: the envelope is 16 KB and is written once per message.
-function encodePending(m: PendingMessage): Uint8Array {
-  return new Encoder(m.envelope.length + 24)
+/** Bytes of a stored pending message before its envelope: i64 internal id ‖ kind ‖ bool notification ‖ i64 queued at. */
+export const PENDING_HEADER_LENGTH = 18
+
+function pendingHeader(m: PendingMessage): Uint8Array {
+  return new Encoder(PENDING_HEADER_LENGTH)
     .i64(m.internalId)
     .char(KIND_TAGS[m.kind])
     .bool(m.notification)
     .i64(m.queuedAt)
-    .raw(m.envelope)
     .finish()
+}
+
+// Binary, not JSON: the envelope is 16 KB and is written once per message.
+function encodePending(m: PendingMessage, framed: Uint8Array | undefined): Uint8Array {
+  if (framed === undefined) {
+    const out = new Uint8Array(PENDING_HEADER_LENGTH + m.envelope.length)
+    out.set(pendingHeader(m))
+    out.set(m.envelope, PENDING_HEADER_LENGTH)
+    return out
+  }
+  const env = m.envelope
+  if (
+    framed.buffer !== env.buffer ||
+    framed.byteOffset + PENDING_HEADER_LENGTH !== env.byteOffset ||
+    framed.length !== PENDING_HEADER_LENGTH + env.length
+  )
+    throw new RangeError('the framed record must be the header room followed by the envelope itself')
+  framed.set(pendingHeader(m))
+  return framed
 }
 
 function decodePending(bytes: Uint8Array): PendingMessage {
@@ -380,9 +400,14 @@ function decodePending(bytes: Uint8Array): PendingMessage {
   return { internalId, kind, notification, queuedAt, envelope: d.tail() }
 }
 
-/** Append a message to a connection's send queue. */
-export function putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
-  return tx.put(NS.snd, encodeKey(connId, m.internalId), encodePending(m))
+/**
+ * Append a message to a connection's send queue. `framed`, when given, is the memory of the stored
+ * record: {@link PENDING_HEADER_LENGTH} free bytes directly followed by `m.envelope` (a view of the
+ * rest); the header is written there instead of copying the 16 KB envelope into a new record.
+ * @throws RangeError when `framed` is not laid out so.
+ */
+export function putPending(tx: Tx, connId: string, m: PendingMessage, framed?: Uint8Array): Promise<void> {
+  return tx.put(NS.snd, encodeKey(connId, m.internalId), encodePending(m, framed))
 }
 
 /** The oldest messages of a connection's send queue, at most `limit`. */
@@ -602,8 +627,8 @@ export class CachedStore {
   }
 
   /** {@link putPending}; the cached send queue (when known) gets the message after the commit. */
-  async putPending(tx: Tx, connId: string, m: PendingMessage): Promise<void> {
-    await putPending(tx, connId, m)
+  async putPending(tx: Tx, connId: string, m: PendingMessage, framed?: Uint8Array): Promise<void> {
+    await putPending(tx, connId, m, framed)
     this.#stage(tx, () => {
       const list = this.#pending.get(connId)
       if (list === undefined) return

@@ -173,6 +173,20 @@ describe.each([nativeCrypto, nobleCrypto])('ratchet with $name crypto', (p) => {
     expect(r2.state).toBe(s3.state)
   })
 
+  it('headroom: the same message at byte n of a buffer whose first n bytes are free', () => {
+    const plain = utf8('with headroom')
+    const plainMsg = rcEncrypt(p, bob1, LEN, plain)
+    const roomy = rcEncrypt(p, bob1, LEN, plain, 21)
+    expect(roomy.message.byteOffset).toBe(21)
+    expect(roomy.message.buffer.byteLength).toBe(21 + plainMsg.message.length)
+    expect(new Uint8Array(roomy.message.buffer, 0, 21)).toEqual(new Uint8Array(21))
+    // the ratchet is deterministic given the state: identical bytes and state either way
+    expect(roomy.message).toEqual(plainMsg.message)
+    expect(roomy.state).toEqual(plainMsg.state)
+    recv(p, s3.state, s3.skipped, roomy.message, 'with headroom')
+    expect(() => rcEncrypt(p, bob1, LEN, plain, -1)).toThrow(RangeError)
+  })
+
   it('replays change nothing', () => {
     // The latest message of the current chain: a duplicate, state unchanged.
     const dup = rcDecrypt(p, s3.state, s3.skipped, b[3]!)
