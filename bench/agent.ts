@@ -4,12 +4,16 @@
  * 1. connection set-up: `createConnection` → `joinConnection` → `allowConnection` → both
  *    `connected` (v2 handshake, and v1), wall ms (median of ROUNDS) and the relay commands it took;
  * 2. end-to-end messages/s on one connection with 8 messages in flight, SQLite storage (WAL,
- *    synchronous=FULL) on both sides, 100-byte bodies, and the agents' CPU per message;
+ *    synchronous=FULL) on both sides, 100-byte bodies, and CPU per message: of both agents in one
+ *    process, then of each agent with the receiver in a process of its own (two devices on one
+ *    machine); with Ed448 queue keys (the v3.1 agent's) and Ed25519 (which v3.1 relays and agents
+ *    accept too), plus Ed25519 over SQLite NORMAL;
  * 3. ratchet encrypt+decrypt µs per message beside the native-crypto floor (chain HKDF + AES-GCM
  *    of the same padded size, once per side).
  *
- * Run: `pnpm bench:agent` (env BENCH_MESSAGES, BENCH_ROUNDS). Numbers are for issue notes and docs,
- * never for assertions.
+ * Run: `pnpm bench:agent` (env BENCH_MESSAGES, BENCH_ROUNDS; BENCH_PARTS=setup,throughput,two,ratchet
+ * and BENCH_SIGN=ed448,ed25519 choose what runs). Numbers are for issue notes and docs, never for
+ * assertions.
  */
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -153,10 +157,20 @@ async function setup(v: number): Promise<{ ms: number; commands: number }> {
   return { ms: median(times), commands: cmds }
 }
 
-async function throughput(
-  synchronous: 'full' | 'normal',
-  signAlg: 'ed448' | 'ed25519',
-): Promise<{ perSec: number; cpuUs: number; relayUs: number }> {
+/** Messages/s, and CPU µs per message of the agents (together) and of the relay. */
+interface Throughput {
+  readonly perSec: number
+  readonly cpuUs: number
+  readonly relayUs: number
+}
+
+/** {@link Throughput} with each agent's own CPU µs per message. */
+interface Throughput2 extends Throughput {
+  readonly senderUs: number
+  readonly receiverUs: number
+}
+
+async function throughput(synchronous: 'full' | 'normal', signAlg: 'ed448' | 'ed25519'): Promise<Throughput> {
   const tag = `${synchronous}-${signAlg}`
   const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
   const sb = await openSqliteStorage({ path: path.join(dir, `bob-${tag}.db`), synchronous })
@@ -239,7 +253,7 @@ async function bobProcess(): Promise<void> {
 async function throughputTwoProcesses(
   synchronous: 'full' | 'normal',
   signAlg: 'ed448' | 'ed25519',
-): Promise<{ perSec: number; cpuUs: number; relayUs: number }> {
+): Promise<Throughput2> {
   const tag = `${synchronous}-${signAlg}-2p`
   const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
   const alice = await newAgent(sa, 2, signAlg)
@@ -301,7 +315,14 @@ async function throughputTwoProcesses(
   const bobUs = Number((await bobCpu).slice(4))
   await alice.close()
   await sa.close()
-  return { perSec: MESSAGES / secs, cpuUs: (cpu.user + cpu.system + bobUs) / MESSAGES, relayUs }
+  const senderUs = cpu.user + cpu.system
+  return {
+    perSec: MESSAGES / secs,
+    cpuUs: (senderUs + bobUs) / MESSAGES,
+    relayUs,
+    senderUs: senderUs / MESSAGES,
+    receiverUs: bobUs / MESSAGES,
+  }
 }
 
 function ratchetCost(p: CryptoProvider): { ours: number; floor: number } {
@@ -352,47 +373,69 @@ function ratchetCost(p: CryptoProvider): { ours: number; floor: number } {
 }
 
 const parts = new Set((process.env.BENCH_PARTS ?? 'setup,throughput,two,ratchet').split(','))
+/** Which signature algorithms the throughput parts run (env BENCH_SIGN, e.g. `ed448`). */
+const algs = (process.env.BENCH_SIGN ?? 'ed448,ed25519').split(',') as ('ed448' | 'ed25519')[]
 const none = { ms: Number.NaN, commands: Number.NaN }
 const v2 = parts.has('setup') ? await setup(2) : none
 const v1 = parts.has('setup') ? await setup(1) : none
 const noTp = { perSec: Number.NaN, cpuUs: Number.NaN, relayUs: Number.NaN }
-const tp =
-  parts.has('throughput') && process.env.BENCH_FAST_ONLY === undefined
-    ? await throughput('full', 'ed448')
-    : noTp
-const tpFast =
-  parts.has('throughput') && process.env.BENCH_SLOW_ONLY === undefined
-    ? await throughput('normal', 'ed25519')
-    : noTp
-const tp2 = parts.has('two') ? await throughputTwoProcesses('full', 'ed448') : noTp
+const noTp2 = { ...noTp, senderUs: Number.NaN, receiverUs: Number.NaN }
+const tp = new Map<string, Throughput>()
+const tp2 = new Map<string, Throughput2>()
+for (const alg of algs) {
+  if (parts.has('throughput')) tp.set(`full-${alg}`, await throughput('full', alg))
+  if (parts.has('throughput') && alg === 'ed25519') tp.set(`normal-${alg}`, await throughput('normal', alg))
+  if (parts.has('two')) tp2.set(`full-${alg}`, await throughputTwoProcesses('full', alg))
+}
 const rc = parts.has('ratchet') ? ratchetCost(nativeCrypto) : { ours: Number.NaN, floor: Number.NaN }
 await relay.close()
 fs.rmSync(dir, { recursive: true, force: true })
 
+const ALG = { ed448: 'Ed448', ed25519: 'Ed25519' } as const
 const rows: [string, string, string, string][] = [
   ['measure', 'simplex-ts', 'target', 'reference agent v3.1'],
   ['set-up, v2 handshake (median ms)', v2.ms.toFixed(1), '≤ 60', '130–170'],
   ['relay commands per v2 set-up', String(v2.commands), '', ''],
   ['set-up, v1 handshake (median ms)', v1.ms.toFixed(1), '', ''],
   ['relay commands per v1 set-up', String(v1.commands), '', ''],
-  [
-    `E2E msgs/s (1 conn, ${IN_FLIGHT} in flight, SQLite FULL, Ed448)`,
-    tp.perSec.toFixed(0),
-    '≥ 1,000',
-    '≈ 100',
-  ],
-  ['CPU µs per message (both agents)', tp.cpuUs.toFixed(0), '', '≈ 8,000'],
-  ['relay CPU µs per message (its own process)', tp.relayUs.toFixed(0), '', ''],
-  [`E2E msgs/s (SQLite WAL NORMAL, Ed25519 queue keys)`, tpFast.perSec.toFixed(0), '', ''],
-  ['CPU µs per message (both agents)', tpFast.cpuUs.toFixed(0), '', ''],
-  ['relay CPU µs per message', tpFast.relayUs.toFixed(0), '', ''],
-  ['E2E msgs/s, receiver in its own process (FULL, Ed448)', tp2.perSec.toFixed(0), '', ''],
-  ['CPU µs per message (both processes)', tp2.cpuUs.toFixed(0), '', ''],
-  ['relay CPU µs per message', tp2.relayUs.toFixed(0), '', ''],
+]
+for (const alg of algs) {
+  const full = tp.get(`full-${alg}`) ?? noTp
+  rows.push(
+    [
+      `E2E msgs/s (1 conn, ${IN_FLIGHT} in flight, SQLite FULL, ${ALG[alg]})`,
+      full.perSec.toFixed(0),
+      alg === 'ed448' ? '≥ 1,000' : '',
+      alg === 'ed448' ? '≈ 100' : '',
+    ],
+    [
+      'CPU µs per message (both agents, one process)',
+      full.cpuUs.toFixed(0),
+      '',
+      alg === 'ed448' ? '≈ 8,000' : '',
+    ],
+    ['relay CPU µs per message (its own process)', full.relayUs.toFixed(0), '', ''],
+  )
+  const normal = tp.get(`normal-${alg}`)
+  if (normal !== undefined)
+    rows.push(
+      [`E2E msgs/s (SQLite WAL NORMAL, ${ALG[alg]})`, normal.perSec.toFixed(0), '', ''],
+      ['CPU µs per message (both agents, one process)', normal.cpuUs.toFixed(0), '', ''],
+      ['relay CPU µs per message', normal.relayUs.toFixed(0), '', ''],
+    )
+  const two = tp2.get(`full-${alg}`) ?? noTp2
+  rows.push(
+    [`E2E msgs/s, receiver in its own process (FULL, ${ALG[alg]})`, two.perSec.toFixed(0), '', ''],
+    ['CPU µs per message: sender agent', two.senderUs.toFixed(0), '', ''],
+    ['CPU µs per message: receiver agent', two.receiverUs.toFixed(0), '', ''],
+    ['relay CPU µs per message', two.relayUs.toFixed(0), '', ''],
+  )
+}
+rows.push(
   ['ratchet enc+dec µs (native)', rc.ours.toFixed(1), '', ''],
   ['floor: HKDF + AES-GCM µs (native)', rc.floor.toFixed(1), '', ''],
   ['ratchet / floor', `${(rc.ours / rc.floor).toFixed(2)}×`, '≤ 1.5×', ''],
-]
+)
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)))
 const line = (r: readonly string[]): string =>
   `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
