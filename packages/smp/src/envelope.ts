@@ -110,14 +110,15 @@ export function encodeClientMsgEnvelope(env: ClientMsgEnvelope): Uint8Array {
 }
 
 /**
- * Decode a client message envelope.
+ * Decode a client message envelope. `encBody` is a view into `bytes` (no
+ * 16 KB copy per message): copy it to keep it beyond the input's life.
  * @throws DecodeError on malformed input.
  */
 export function decodeClientMsgEnvelope(bytes: Uint8Array): ClientMsgEnvelope {
   return decodeAll(bytes, (d) => {
     const header = decodePubHeader(d)
     const nonce = d.bytes(CB_NONCE_SIZE).slice()
-    return { header, nonce, encBody: d.tail().slice() }
+    return { header, nonce, encBody: d.tail() }
   })
 }
 
@@ -135,7 +136,7 @@ export function encodeClientMessage(cm: ClientMessage): Uint8Array {
 }
 
 /**
- * Decode a client message.
+ * Decode a client message. `body` is a view into `bytes` (no copy).
  * @throws DecodeError on an unknown header tag or a malformed (or non-signature) sender key.
  */
 export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
@@ -145,7 +146,7 @@ export function decodeClientMessage(bytes: Uint8Array): ClientMessage {
     if (tag === 0x4b /* K */) privHeader = { type: 'confirmation', senderKey: decodeVerifyKeyField(d) }
     else if (tag === 0x5f /* _ */) privHeader = { type: 'empty' }
     else return d.fail('invalid PrivHeader')
-    return { privHeader, body: d.tail().slice() }
+    return { privHeader, body: d.tail() }
   })
 }
 
