@@ -13,6 +13,7 @@ import {
   type SignAlg,
   type VersionRange,
   Encoder,
+  abortable,
   base64urlEncode,
   cbDecrypt,
   decodeAll,
@@ -168,26 +169,6 @@ export type AppAckMode = 'auto' | 'manual'
  */
 export interface WaitOptions {
   readonly signal?: AbortSignal | undefined
-}
-
-/** Run `op` unless `signal` is aborted; stop waiting for it when `signal` aborts. */
-function abortable<T>(signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
-  if (signal === undefined) return op()
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    op().then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(e)
-      },
-    )
-  })
 }
 
 /**

@@ -19,6 +19,7 @@ export {
 } from './errors'
 export { pad, unpad } from './pad'
 export { EventHub } from './events'
+export { abortable } from './abort'
 
 // --- codec ---
 export {

@@ -24,7 +24,15 @@ import {
   formatConnectionRequest,
   parseConnectionRequest,
 } from '@simplex-ts/agent'
-import { type CryptoProvider, EventHub, defaultCrypto, equalBytes, latin1, utf8 } from '@simplex-ts/core'
+import {
+  type CryptoProvider,
+  EventHub,
+  abortable,
+  defaultCrypto,
+  equalBytes,
+  latin1,
+  utf8,
+} from '@simplex-ts/core'
 import type { Storage, Tx } from '@simplex-ts/storage'
 import type { Profile } from '../contact'
 import type { QuotedMsg } from '../container'
@@ -522,26 +530,13 @@ class ChatClientImpl implements ChatClient {
    */
   #runAbortable<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     if (signal === undefined) return this.#run(fn)
-    if (signal.aborted) return Promise.reject(signal.reason)
-    const run = this.#run(async () => {
-      if (signal.aborted) throw signal.reason
-      return fn()
-    })
-    return new Promise<T>((resolve, reject) => {
-      // the caller stops waiting; a command already under way finishes in the background
-      const onAbort = (): void => reject(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-      run.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(v)
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(e)
-        },
-      )
-    })
+    // aborted while queued: it never runs; under way: it finishes in the background
+    return abortable(signal, () =>
+      this.#run(async () => {
+        if (signal.aborted) throw signal.reason
+        return fn()
+      }),
+    )
   }
 
   /** Acknowledge a message to the agent without waiting: acknowledgements are batched there. */
