@@ -1,11 +1,13 @@
 /**
  * The command-line options every chat example takes: `--store <file>` (required),
  * `--server smp://…` (repeatable), `--name <display name>`, `--relay-port <port>`
- * (for the embedded relay) and `--help`.
+ * (for the embedded relay) and `--help`; and that embedded relay.
  */
 import * as path from 'node:path'
 import { parseArgs } from 'node:util'
+import { isSimplexError } from '@simplex-ts/core'
 import { parseSmpServer } from '@simplex-ts/smp'
+import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
 
 /** A bad command line; the message says what is wrong, and the caller prints its usage after it. */
 export class UsageError extends Error {}
@@ -72,4 +74,33 @@ export function parseExampleArgs(argv: string[], usage: string): Args {
     )
   }
   return { store, servers: values.server ?? [], name: values.name, relayPort }
+}
+
+/** The embedded relay of a chat example, and the folder its state lives in. */
+export interface ExampleRelay {
+  /** The running relay (close it on exit). */
+  readonly relay: RunningServer
+  /** The relay's state folder, beside the store. */
+  readonly dir: string
+}
+
+/**
+ * Start the relay a chat example embeds when no `--server` is given: its state
+ * sits beside the store (`relayDirOf`), so the address survives restarts.
+ * @param app the example's name, for the hint when the port is taken
+ * @throws Error naming the likely cause when the port is in use; the relay's errors otherwise
+ */
+export async function startExampleRelay(
+  store: string,
+  port: number | undefined,
+  app: string,
+): Promise<ExampleRelay> {
+  const dir = relayDirOf(store)
+  const relay = await startEmbeddedRelay(dir, port).catch((e: unknown) => {
+    if (!isSimplexError(e, 'PORT_IN_USE')) throw e
+    throw new Error(
+      `the embedded relay cannot listen: ${e.message} (is another ${app} running on this store?)`,
+    )
+  })
+  return { relay, dir }
 }

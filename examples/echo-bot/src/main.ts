@@ -15,8 +15,8 @@ import * as path from 'node:path'
 import { formatConnectionRequest, parseConnectionRequest } from '@simplex-ts/agent'
 import { type Bot, createBot } from '@simplex-ts/chat-protocol'
 import { isSimplexError } from '@simplex-ts/core'
-import { type Args, UsageError, parseExampleArgs } from '@simplex-ts/example-common'
-import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
+import { type Args, UsageError, parseExampleArgs, startExampleRelay } from '@simplex-ts/example-common'
+import type { RunningServer } from '@simplex-ts/smp-server'
 import { nodeConnect } from '@simplex-ts/smp/node'
 import type { Storage } from '@simplex-ts/storage'
 import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
@@ -66,13 +66,9 @@ async function main(): Promise<void> {
   const { store, servers, name, relayPort } = parsed
   try {
     if (servers.length === 0) {
-      const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir, relayPort).catch((e: unknown) => {
-        if (!isSimplexError(e, 'PORT_IN_USE')) throw e
-        throw new Error(
-          `the embedded relay cannot listen: ${e.message} (is another echo-bot running on this store?)`,
-        )
-      })
+      const started = await startExampleRelay(store, relayPort, 'echo-bot')
+      relay = started.relay
+      const { dir } = started
       servers.push(relay.address)
       log(`embedded relay ${relay.address} (its state is in ${dir})`)
     }

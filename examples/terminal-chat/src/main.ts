@@ -21,8 +21,8 @@ import {
   createChatClient,
 } from '@simplex-ts/chat-protocol'
 import { isSimplexError } from '@simplex-ts/core'
-import { type Args, parseExampleArgs } from '@simplex-ts/example-common'
-import { type RunningServer, relayDirOf, startEmbeddedRelay } from '@simplex-ts/smp-server'
+import { type Args, parseExampleArgs, startExampleRelay } from '@simplex-ts/example-common'
+import type { RunningServer } from '@simplex-ts/smp-server'
 import { nodeConnect } from '@simplex-ts/smp/node'
 import type { Storage } from '@simplex-ts/storage'
 import { openSqliteStorage } from '@simplex-ts/storage/sqlite'
@@ -522,13 +522,9 @@ async function main(): Promise<void> {
 
   try {
     if (servers.length === 0) {
-      const dir = relayDirOf(store)
-      relay = await startEmbeddedRelay(dir, relayPort).catch((e: unknown) => {
-        if (!isSimplexError(e, 'PORT_IN_USE')) throw e
-        throw new Error(
-          `the embedded relay cannot listen: ${e.message} (is another terminal-chat running on this store?)`,
-        )
-      })
+      const started = await startExampleRelay(store, relayPort, 'terminal-chat')
+      relay = started.relay
+      const { dir } = started
       servers.push(relay.address)
       screen.print([
         s('grey', `started an embedded relay ${relay.address}`),
