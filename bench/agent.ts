@@ -170,15 +170,17 @@ interface Throughput2 extends Throughput {
   readonly receiverUs: number
 }
 
-async function throughput(synchronous: 'full' | 'normal', signAlg: 'ed448' | 'ed25519'): Promise<Throughput> {
-  const tag = `${synchronous}-${signAlg}`
-  const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
-  const sb = await openSqliteStorage({ path: path.join(dir, `bob-${tag}.db`), synchronous })
-  const alice = await newAgent(sa, 2, signAlg)
-  const bob = await newAgent(sb, 2, signAlg)
-  const { a } = await connect(alice, bob)
+/**
+ * Send MESSAGES 100-byte messages from `alice` on `connId`, keeping IN_FLIGHT sent and not yet
+ * received (`onReceived` is wired to the receiver by `subscribe`); the wall time, this process's
+ * CPU and the relay's CPU µs per message.
+ */
+async function pumpMessages(
+  alice: Agent,
+  connId: string,
+  subscribe: (onReceived: () => void) => void,
+): Promise<{ secs: number; cpu: NodeJS.CpuUsage; relayUs: number }> {
   const body = new Uint8Array(100).fill(0x61)
-  // in flight = sent by alice and not yet received by bob
   const relay0 = relay.cpuUs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
@@ -188,18 +190,27 @@ async function throughput(synchronous: 'full' | 'normal', signAlg: 'ed448' | 'ed
     const pump = (): void => {
       while (sent - received < IN_FLIGHT && sent < MESSAGES) {
         sent++
-        void alice.sendMessage(a, body)
+        void alice.sendMessage(connId, body)
       }
     }
-    bob.on('message', () => {
+    subscribe(() => {
       if (++received === MESSAGES) resolve()
       else pump()
     })
     pump()
   })
   const secs = (performance.now() - t0) / 1000
-  const cpu = process.cpuUsage(cpu0)
-  const relayUs = (relay.cpuUs() - relay0) / MESSAGES
+  return { secs, cpu: process.cpuUsage(cpu0), relayUs: (relay.cpuUs() - relay0) / MESSAGES }
+}
+
+async function throughput(synchronous: 'full' | 'normal', signAlg: 'ed448' | 'ed25519'): Promise<Throughput> {
+  const tag = `${synchronous}-${signAlg}`
+  const sa = await openSqliteStorage({ path: path.join(dir, `alice-${tag}.db`), synchronous })
+  const sb = await openSqliteStorage({ path: path.join(dir, `bob-${tag}.db`), synchronous })
+  const alice = await newAgent(sa, 2, signAlg)
+  const bob = await newAgent(sb, 2, signAlg)
+  const { a } = await connect(alice, bob)
+  const { secs, cpu, relayUs } = await pumpMessages(alice, a, (onReceived) => bob.on('message', onReceived))
   await alice.close()
   await bob.close()
   await sa.close()
@@ -287,29 +298,11 @@ async function throughputTwoProcesses(
   child.stdin.write(`${link}\n`)
   await alice.allowConnection((await conf).confId, latin1('alice'))
   await Promise.all([aCon, bCon])
-  const body = new Uint8Array(100).fill(0x61)
-  const relay0 = relay.cpuUs()
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  let sent = 0
-  let received = 0
-  await new Promise<void>((resolve) => {
-    const pump = (): void => {
-      while (sent - received < IN_FLIGHT && sent < MESSAGES) {
-        sent++
-        void alice.sendMessage(a, body)
-      }
-    }
+  const { secs, cpu, relayUs } = await pumpMessages(alice, a, (onReceived) => {
     onLine = (l) => {
-      if (l !== 'm') return
-      if (++received === MESSAGES) resolve()
-      else pump()
+      if (l === 'm') onReceived()
     }
-    pump()
   })
-  const secs = (performance.now() - t0) / 1000
-  const cpu = process.cpuUsage(cpu0)
-  const relayUs = (relay.cpuUs() - relay0) / MESSAGES
   const bobCpu = waitLine((l) => l.startsWith('cpu '))
   child.stdin.end()
   const bobUs = Number((await bobCpu).slice(4))
