@@ -158,24 +158,16 @@ interface Waiter {
   reject(e: unknown): void
 }
 
-/**
- * What a commit waits for: `'durable'` (written and synced per the log's
- * durability) or `'written'` (handed to the OS with `write(2)`: survives the
- * process being killed, and is synced by the next durable commit).
- */
-export type CommitLevel = 'durable' | 'written'
-
 /** Syncs that may be in flight at once: a new batch need not wait for the previous one's `fdatasync`. */
 const MAX_SYNCS = 2
 
 /**
- * Group commit over a set of logs (see the module comment). A `'written'`
- * commit writes the pending lines at once (synchronously, in order). For
- * `'durable'` commits at most one pass runs per event-loop turn: every line
- * appended during the turn is written, and one `fdatasync` per written log
- * covers the waiters. Writes never
- * wait for syncs; a sync may start while the previous one is still running
- * (up to {@link MAX_SYNCS}): it covers everything written before it began, and
+ * Group commit over a set of logs (see the module comment). {@link writeNow}
+ * writes the pending lines at once (synchronously, in order). For durable
+ * commits at most one pass runs per event-loop turn: every line appended
+ * during the turn is written, and one `fdatasync` per written log covers the
+ * waiters. Writes never wait for syncs; a sync may start while the previous
+ * one is still running (up to {@link MAX_SYNCS}): it covers everything written before it began, and
  * reports success only after the previous one did, so a failed sync is never
  * hidden by a later one that succeeded.
  */
@@ -206,17 +198,12 @@ export class GroupCommit {
   }
 
   /**
-   * Resolve when every line appended so far is written (`'written'`) or
-   * durable (`'durable'`, the default).
+   * Resolve when every line appended so far is durable (written, and synced per
+   * the logs' durability). {@link writeNow} is the written-only level.
    * @throws StoreLogError (rejection) when writing or syncing failed
    */
-  commit(level: CommitLevel = 'durable'): Promise<void> {
+  commit(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
-    if (level === 'written') {
-      // written now, synchronously: the answer waiting for it need not wait for the next pass
-      if (!this.#write()) return Promise.reject(this.#failure)
-      return Promise.resolve()
-    }
     if (!this.#logs.some((l) => l.hasPending)) {
       if (this.#unsynced.size === 0) {
         // everything appended is written and covered by a sync: durable once the syncs in flight are

@@ -359,7 +359,7 @@ export class ServerStore {
   commit(): Promise<void> {
     if (this.#commit === undefined) return Promise.resolve()
     const mark = this.#appended
-    return this.#commit.commit('durable').then(() => {
+    return this.#commit.commit().then(() => {
       if (mark > this.#syncedMark) this.#syncedMark = mark
       this.#maybeCompact()
     })
@@ -387,7 +387,13 @@ export class ServerStore {
   commitUpTo(mark: number): Promise<void> {
     if (this.#commit === undefined) return Promise.resolve()
     if (mark > this.#syncedMark) return this.commit()
-    return this.#commit.commit('written').then(() => this.#maybeCompact())
+    try {
+      this.writeNow()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    // compaction, when due, after this turn's work, as after a durable commit
+    return Promise.resolve().then(() => this.#maybeCompact())
   }
 
   /**

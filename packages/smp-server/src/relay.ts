@@ -104,7 +104,7 @@ class Connection {
     items: readonly Outgoing[],
     ready: Promise<void> | undefined,
     onFail: (e: unknown) => void,
-    lane: Lane = DURABLE,
+    lane: Lane,
   ): void {
     if (items.length === 0 && ready === undefined) return
     this.#pending++
@@ -326,11 +326,7 @@ export class Relay {
       }
       const t = parseCommandTransmission(item, ctx)
       if (!t.ok) {
-        written.push({
-          corrId: t.corrId,
-          entityId: t.entityId,
-          command: { type: 'ERR', error: t.error.code },
-        })
+        failed.push({ corrId: t.corrId, entityId: t.entityId, command: { type: 'ERR', error: t.error.code } })
         continue
       }
       const party = commandParty(t.command)
